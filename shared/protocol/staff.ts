@@ -1,0 +1,59 @@
+/**
+ * Staff records and changes in wire form (PROTOCOL.md section 3): camelCase, ISO times with `Z`.
+ * The database converts rows to this form in one place (SQL `staff_to_wire`); these schemas
+ * are the single source of the TypeScript types used by Lambdas, the client SDK and tests.
+ */
+import { z } from 'zod';
+
+export const EMPLOYMENT_TYPES = ['full_time', 'part_time', 'contract', 'temporary'] as const;
+export const STAFF_STATUSES = ['active', 'inactive'] as const;
+
+/** Fields a client may send; every other field (orgId, version, timestamps) is server-owned. */
+export const STAFF_INPUT_FIELDS = [
+  'id',
+  'name',
+  'email',
+  'phone',
+  'position',
+  'department',
+  'employmentType',
+  'status',
+  'startDate',
+  'endDate',
+  'displayOrder',
+  'metadata',
+] as const;
+
+export const staffSchema = z.object({
+  id: z.uuid(),
+  orgId: z.string(),
+  name: z.string(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  position: z.string().nullable(),
+  department: z.string().nullable(),
+  employmentType: z.enum(EMPLOYMENT_TYPES),
+  status: z.enum(STAFF_STATUSES),
+  startDate: z.string().nullable(),
+  endDate: z.string().nullable(),
+  displayOrder: z.number().int(),
+  metadata: z.record(z.string(), z.unknown()),
+  version: z.number().int().min(1),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  updatedBy: z.string(),
+});
+export type Staff = z.infer<typeof staffSchema>;
+
+export const changeSchema = z.object({
+  seq: z.number().int().min(1),
+  op: z.enum(['create', 'update', 'delete']),
+  staffId: z.uuid(),
+  version: z.number().int().min(1),
+  staff: staffSchema,
+  changedFields: z.array(z.string()),
+  actor: z.string(),
+  origin: z.enum(['ws', 'db']),
+  at: z.string(),
+});
+export type Change = z.infer<typeof changeSchema>;
