@@ -1,0 +1,96 @@
+/**
+ * What one client frame does, independent of API Gateway: parse, check the token's `exp`,
+ * authorise by role, call the staff store, and decide the reply, the broadcast and whether
+ * the connection must close. The message Lambda only moves bytes in and out.
+ */
+import { StaffSyncError, isStaffSyncError } from './errors';
+import type { Identity } from './auth';
+import { canWrite } from './protocol/roles';
+import { parseClientFrame, type ClientFrame } from './protocol/frames';
+import { ackFrame, broadcastFrame, errorFrame, pongFrame, syncResponseFrame, type ServerFrame } from './protocol/server-frames';
+import type { Change } from './protocol/staff';
+import type { StaffStore, WriteResult } from './staff-store';
+
+export interface IncomingMessage {
+  readonly body: string | undefined;
+  readonly isBinary: boolean;
+  readonly identity: Identity;
+  readonly receivedAt: Date;
+}
+
+export interface MessageOutcome {
+  /** The frame for the sender. */
+  readonly reply: ServerFrame;
+  /** The frame for every other connection of the org, when a change was committed now. */
+  readonly broadcast?: ServerFrame;
+  /** The change behind the broadcast, for logs. */
+  readonly change?: Change;
+  /** The connection must be closed after the reply (expired token). */
+  readonly close: boolean;
+}
+
+export interface MessageServiceOptions {
+  readonly staffStore: StaffStore;
+  /** Called for failures that are bugs (INTERNAL), with the request id, so they are logged once. */
+  readonly onInternalError?: (error: unknown, requestId: string | undefined) => void;
+}
+
+export function createMessageService({ staffStore, onInternalError }: MessageServiceOptions) {
+  async function execute(frame: ClientFrame, identity: Identity): Promise<Omit<MessageOutcome, 'close'>> {
+    const ctx = { orgId: identity.orgId, userId: identity.userId };
+    switch (frame.type) {
+      case 'PING':
+        return { reply: pongFrame(frame.requestId, await staffStore.latestSeq(identity.orgId)) };
+      case 'SYNC_REQUEST':
+        return { reply: syncResponseFrame(frame.requestId, await staffStore.sync(ctx, frame.payload)) };
+      case 'STAFF_CREATE':
+      case 'STAFF_UPDATE':
+      case 'STAFF_DELETE': {
+        if (!canWrite(identity.role)) {
+          throw new StaffSyncError('FORBIDDEN', `role ${identity.role} may not change staff`);
+        }
+        return written(frame.requestId, await write(frame, ctx));
+      }
+    }
+  }
+
+  function write(frame: Extract<ClientFrame, { type: `STAFF_${string}` }>, ctx: { orgId: string; userId: string }) {
+    switch (frame.type) {
+      case 'STAFF_CREATE':
+        return staffStore.create(ctx, frame.requestId, frame.payload.staff);
+      case 'STAFF_UPDATE':
+        return staffStore.update(ctx, frame.requestId, frame.payload.staffId, frame.payload.baseVersion, frame.payload.changes);
+      case 'STAFF_DELETE':
+        return staffStore.remove(ctx, frame.requestId, frame.payload.staffId, frame.payload.baseVersion);
+    }
+  }
+
+  function written(requestId: string, result: WriteResult): Omit<MessageOutcome, 'close'> {
+    const reply = ackFrame(requestId, result);
+    // A replayed key answers the original ACK but was broadcast when it first committed.
+    if (!result.change || result.replayed) return { reply };
+    return { reply, broadcast: broadcastFrame(result.change), change: result.change };
+  }
+
+  return {
+    async handle(message: IncomingMessage): Promise<MessageOutcome> {
+      const parsed = parseClientFrame(message.body, message.isBinary);
+      if (!parsed.ok) return { reply: errorFrame(parsed.requestId, parsed.error), close: false };
+      const { frame } = parsed;
+      if (message.receivedAt.getTime() >= message.identity.tokenExp * 1000) {
+        const expired = new StaffSyncError('TOKEN_EXPIRED', 'the token has expired; reconnect with a fresh one');
+        return { reply: errorFrame(frame.requestId, expired), close: true };
+      }
+      try {
+        return { ...(await execute(frame, message.identity)), close: false };
+      } catch (error) {
+        if (isStaffSyncError(error)) return { reply: errorFrame(frame.requestId, error), close: false };
+        onInternalError?.(error, frame.requestId);
+        const internal = new StaffSyncError('INTERNAL', 'internal error; it has been logged with the request id');
+        return { reply: errorFrame(frame.requestId, internal), close: false };
+      }
+    },
+  };
+}
+
+export type MessageService = ReturnType<typeof createMessageService>;
