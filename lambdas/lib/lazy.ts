@@ -1,0 +1,15 @@
+/**
+ * Cold-start work done once per execution environment: the first call starts it, every
+ * later call (and every concurrent first call) shares the same promise. A failure is not
+ * cached, so the next invocation retries (a secret that was briefly unreadable).
+ */
+export function lazy<T>(init: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= init().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}

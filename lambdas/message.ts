@@ -1,0 +1,33 @@
+/**
+ * `$default`: one client frame → the message service → a reply to the sender through
+ * `@connections` and a broadcast to the rest of the org. API Gateway may run several of
+ * these at once for one connection; nothing here depends on frame order.
+ */
+import { logger } from '../shared/logger';
+import { fanOut } from './lib/fanout';
+import { messageService } from './lib/message-service';
+import { identityOf, type WebSocketEvent } from './lib/websocket-event';
+
+export async function handler(event: WebSocketEvent): Promise<{ statusCode: number }> {
+  const { connectionId, requestId } = event.requestContext;
+  const identity = identityOf(event);
+  logger.appendKeys({ connectionId, requestId, orgId: identity.orgId });
+  try {
+    const outcome = await (await messageService()).handle({
+      body: event.body,
+      isBinary: event.isBase64Encoded,
+      identity,
+      receivedAt: new Date(),
+    });
+    const fanout = await fanOut();
+    await Promise.all([
+      fanout.reply(connectionId, outcome.reply),
+      outcome.broadcast && fanout.toOrg(identity.orgId, outcome.broadcast, connectionId),
+    ]);
+    if (outcome.close) await fanout.disconnect(connectionId);
+    logger.info('frame handled', { type: outcome.reply.type, code: 'code' in outcome.reply ? outcome.reply.code : undefined, seq: outcome.change?.seq });
+    return { statusCode: 200 };
+  } finally {
+    logger.resetKeys();
+  }
+}
