@@ -1,0 +1,76 @@
+/**
+ * Routes only the local stage serves, never the HTTP Lambda (so no deployed bundle can mint
+ * tokens): the demo page, token minting for it and the tests, and the emulator's switches.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { mintLocalToken } from './tokens';
+import { readBody } from './http-event';
+
+export interface GatewaySwitches {
+  setDropDisconnect(drop: boolean): void;
+}
+
+const tokenRequestSchema = z.object({
+  orgId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  role: z.enum(['admin', 'manager', 'viewer']).default('manager'),
+  sub: z.string().min(1).max(128).optional(),
+  expiresInSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+});
+
+const switchesSchema = z.object({ dropDisconnect: z.boolean().optional() });
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+async function jsonBody(req: IncomingMessage): Promise<unknown> {
+  const body = await readBody(req, 64 * 1024);
+  try {
+    return body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export interface LocalRoutesOptions {
+  readonly jwtSecret: string;
+  readonly gateway: GatewaySwitches;
+  readonly demoPage?: () => string;
+}
+
+export function localRoutes({ jwtSecret, gateway, demoPage }: LocalRoutesOptions) {
+  return {
+    async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      if (path === '/demo' && req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(demoPage ? demoPage() : '<!doctype html><title>staff-sync demo</title><p>The demo page is not built yet.</p>');
+        return true;
+      }
+      if (path === '/local/token' && req.method === 'POST') {
+        const parsed = tokenRequestSchema.safeParse(await jsonBody(req));
+        if (!parsed.success) {
+          sendJson(res, 400, { message: 'expected {"orgId": "[A-Za-z0-9_-]{1,64}", "role"?: "admin|manager|viewer", "sub"?, "expiresInSeconds"?}' });
+          return true;
+        }
+        const { orgId, role, sub, expiresInSeconds } = parsed.data;
+        const token = await mintLocalToken({ orgId, role, secret: jwtSecret, ...(sub ? { sub } : {}), ...(expiresInSeconds ? { expiresInSeconds } : {}) });
+        sendJson(res, 200, { token });
+        return true;
+      }
+      if (path === '/local/gateway' && req.method === 'POST') {
+        const parsed = switchesSchema.safeParse(await jsonBody(req));
+        if (!parsed.success) {
+          sendJson(res, 400, { message: 'expected {"dropDisconnect": boolean}' });
+          return true;
+        }
+        if (parsed.data.dropDisconnect !== undefined) gateway.setDropDisconnect(parsed.data.dropDisconnect);
+        sendJson(res, 200, parsed.data);
+        return true;
+      }
+      return false;
+    },
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * The local stage: one process that runs the deployed Lambdas' handlers behind an API Gateway
+ * WebSocket emulator and the HTTP routes, on embedded Supabase (PGlite + a PostgREST-compatible
+ * RPC server) and dynalite. Handlers read their configuration from the environment at first
+ * import, exactly as at a Lambda cold start, so the environment is set before they load.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { startLocalSupabase } from './db';
+import { startWebhookRelay } from './db/webhook-relay';
+import { startLocalDynamo } from './dynamo';
+import { createWebSocketGateway } from './gateway';
+import { readBody, toHttpApiEvent, writeHttpApiResult } from './http-event';
+import { localRoutes } from './local-routes';
+import type { LocalStageSettings } from './settings';
+
+export const WEBSOCKET_PATH = '/staff-sync';
+export const STAGE_NAME = 'local';
+
+export interface LocalStage {
+  readonly httpUrl: string;
+  readonly websocketUrl: string;
+  readonly supabaseUrl: string;
+  readonly dbPort?: number;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+type Log = (message: string) => void;
+
+export async function startLocalStage(settings: LocalStageSettings, log: Log = () => {}): Promise<LocalStage> {
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const supabase = settings.supabase
+      ? { url: settings.supabase.url, serviceKey: settings.supabase.serviceKey, close: async () => {} }
+      : await startLocalSupabase({
+          dataDir: join(settings.dataDir, 'pgdata'),
+          ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : {}),
+          port: 0,
+          dbPort: settings.dbPort,
+          host: settings.host,
+          jwtSecret: settings.jwtSecret,
+          log,
+        });
+    closers.push(() => supabase.close());
+
+    const dynamo = settings.dynamodbEndpoint
+      ? { endpoint: settings.dynamodbEndpoint, tableName: process.env.CONNECTIONS_TABLE ?? 'staff-sync-connections', close: async () => {} }
+      : await startLocalDynamo({ path: join(settings.dataDir, 'dynamodb') });
+    closers.push(() => dynamo.close());
+
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(settings.port, settings.host, () => resolve());
+    });
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const { port } = server.address() as AddressInfo;
+    const httpUrl = `http://localhost:${port}`;
+    const websocketUrl = `ws://localhost:${port}${WEBSOCKET_PATH}`;
+
+    Object.assign(process.env, {
+      STAGE: STAGE_NAME,
+      SUPABASE_URL: supabase.url,
+      SUPABASE_SERVICE_KEY: supabase.serviceKey,
+      SUPABASE_JWT_SECRET: settings.jwtSecret,
+      CONNECTIONS_TABLE: dynamo.tableName,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      WS_MANAGEMENT_ENDPOINT: `http://127.0.0.1:${port}`,
+      WEBSOCKET_URL: websocketUrl,
+      WEBHOOK_SECRET: settings.webhookSecret,
+      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+    });
+    // Loaded only now: their module scope is the cold start and reads the environment above.
+    const lambdas = {
+      authorizer: (await import('../../lambdas/authorizer')).handler,
+      connect: (await import('../../lambdas/connect')).handler,
+      disconnect: (await import('../../lambdas/disconnect')).handler,
+      message: (await import('../../lambdas/message')).handler,
+      http: (await import('../../lambdas/http')).handler,
+    };
+
+    const gateway = createWebSocketGateway({
+      server,
+      path: WEBSOCKET_PATH,
+      stage: STAGE_NAME,
+      handlers: { authorizer: lambdas.authorizer, connect: lambdas.connect, disconnect: lambdas.disconnect, message: lambdas.message },
+    });
+    closers.unshift(() => gateway.close());
+    const local = localRoutes({ jwtSecret: settings.jwtSecret, gateway });
+
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      void route(req, res).catch((error: unknown) => {
+        log(`request failed: ${error instanceof Error ? error.message : String(error)}`);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: 'Internal Server Error' }));
+      });
+    });
+    async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+      if (gateway.handleManagementRequest(req, res)) return;
+      if (await local.handle(req, res)) return;
+      const body = await readBody(req);
+      const event = toHttpApiEvent(req, body, STAGE_NAME);
+      event.headers['x-forwarded-proto'] = 'http';
+      writeHttpApiResult(res, await lambdas.http(event));
+    }
+
+    if (!settings.supabase) {
+      const relay = startWebhookRelay({
+        query: (supabase as { query: (sql: string, params?: unknown[]) => Promise<{ rows: unknown[] }> }).query,
+        url: `http://127.0.0.1:${port}/webhooks/supabase`,
+        secret: settings.webhookSecret,
+        intervalMs: settings.webhookPollMs,
+        log,
+      });
+      closers.unshift(() => relay.stop());
+    }
+
+    return {
+      httpUrl,
+      websocketUrl,
+      supabaseUrl: supabase.url,
+      ...('dbPort' in supabase && typeof supabase.dbPort === 'number' ? { dbPort: supabase.dbPort } : {}),
+      port,
+      close: async () => {
+        for (const close of closers) await close().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    throw error;
+  }
+}
