@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 
   if (readyJson) {
-    process.stdout.write(`${JSON.stringify({ ready: true, httpUrl: stage.httpUrl, websocketUrl: stage.websocketUrl, supabaseUrl: stage.supabaseUrl, dbPort: stage.dbPort ?? null, pid: process.pid })}\n`);
+    process.stdout.write(`${JSON.stringify({ ready: true, httpUrl: stage.httpUrl, websocketUrl: stage.websocketUrl, supabaseUrl: stage.supabaseUrl, dbPort: stage.dbPort ?? null, dynamodbEndpoint: stage.dynamodbEndpoint, connectionsTable: stage.connectionsTable, pid: process.pid })}\n`);
     return;
   }
   const token = await mintLocalToken({ orgId: 'demo', role: 'manager', sub: 'demo-manager', secret: settings.jwtSecret });

@@ -24,6 +24,8 @@ export interface LocalStage {
   readonly supabaseUrl: string;
   readonly dbPort?: number;
   readonly port: number;
+  readonly dynamodbEndpoint: string;
+  readonly connectionsTable: string;
   close(): Promise<void>;
 }
 
@@ -125,6 +127,8 @@ export async function startLocalStage(settings: LocalStageSettings, log: Log = (
       supabaseUrl: supabase.url,
       ...('dbPort' in supabase && typeof supabase.dbPort === 'number' ? { dbPort: supabase.dbPort } : {}),
       port,
+      dynamodbEndpoint: dynamo.endpoint,
+      connectionsTable: dynamo.tableName,
       close: async () => {
         for (const close of closers) await close().catch(() => undefined);
       },

@@ -4,6 +4,7 @@
  * are the single source of the TypeScript types used by Lambdas, the client SDK and tests.
  */
 import { z } from 'zod';
+import { isPlainObject } from './text';
 
 export const EMPLOYMENT_TYPES = ['full_time', 'part_time', 'contract', 'temporary'] as const;
 export const STAFF_STATUSES = ['active', 'inactive'] as const;
@@ -25,7 +26,7 @@ export const STAFF_INPUT_FIELDS = [
 ] as const;
 
 export const staffSchema = z.object({
-  id: z.uuid(),
+  id: z.guid(),
   orgId: z.string(),
   name: z.string(),
   email: z.string().nullable(),
@@ -37,7 +38,8 @@ export const staffSchema = z.object({
   startDate: z.string().nullable(),
   endDate: z.string().nullable(),
   displayOrder: z.number().int(),
-  metadata: z.record(z.string(), z.unknown()),
+  // Kept as received (a copy through z.record would turn a `__proto__` key into a prototype).
+  metadata: z.custom<Record<string, unknown>>(isPlainObject, { error: 'must be a JSON object' }),
   version: z.number().int().min(1),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -48,7 +50,7 @@ export type Staff = z.infer<typeof staffSchema>;
 export const changeSchema = z.object({
   seq: z.number().int().min(1),
   op: z.enum(['create', 'update', 'delete']),
-  staffId: z.uuid(),
+  staffId: z.guid(),
   version: z.number().int().min(1),
   staff: staffSchema,
   changedFields: z.array(z.string()),

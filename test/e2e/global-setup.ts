@@ -41,6 +41,8 @@ export default async function globalSetup(): Promise<void> {
     LOCAL_STAGE_LOG: logFile,
     LOCAL_STAGE_DB_PORT: String(ready.dbPort ?? ''),
     LOCAL_STAGE_SUPABASE_URL: ready.supabaseUrl,
+    LOCAL_STAGE_DYNAMODB_ENDPOINT: ready.dynamodbEndpoint,
+    LOCAL_STAGE_CONNECTIONS_TABLE: ready.connectionsTable,
   });
   (globalThis as { __LOCAL_STAGE__?: unknown }).__LOCAL_STAGE__ = child;
 }
@@ -50,6 +52,8 @@ interface Ready {
   httpUrl: string;
   supabaseUrl: string;
   dbPort: number | null;
+  dynamodbEndpoint: string;
+  connectionsTable: string;
 }
 
 async function waitForReady(logFile: string, pid: number): Promise<Ready> {
