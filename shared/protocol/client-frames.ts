@@ -1,0 +1,109 @@
+/**
+ * Client → server frames (PROTOCOL.md section 3) as zod schemas. `parseClientFrame` (parse.ts)
+ * is the entry point for untrusted text; these schemas are also what the SDK builds against.
+ */
+import { z } from 'zod';
+import { WRITE_TYPES } from './roles';
+import { INT4_MAX, fieldError, staffChangesSchema, staffInputSchema, uuidSchema } from './staff-input';
+
+export const CLIENT_FRAME_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'SYNC_REQUEST', 'PING'] as const;
+export type ClientFrameType = (typeof CLIENT_FRAME_TYPES)[number];
+
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const CURSOR_MAX_CHARS = 2048;
+
+export const requestIdSchema = z
+  .string({ error: fieldError('a string') })
+  .regex(REQUEST_ID_PATTERN, { error: 'must be 1-64 characters of A-Z, a-z, 0-9, _ or -' });
+
+const objectError = fieldError('a JSON object');
+
+const baseVersionSchema = z
+  .number({ error: fieldError('an integer') })
+  .int({ error: 'must be an integer' })
+  .min(1, { error: 'must be at least 1' })
+  .max(INT4_MAX, { error: `must be at most ${INT4_MAX}` });
+
+export const staffCreateFrameSchema = z.strictObject({
+  type: z.literal('STAFF_CREATE'),
+  requestId: requestIdSchema,
+  payload: z.strictObject({ staff: staffInputSchema }, { error: objectError }),
+});
+
+export const staffUpdateFrameSchema = z.strictObject({
+  type: z.literal('STAFF_UPDATE'),
+  requestId: requestIdSchema,
+  payload: z.strictObject(
+    { staffId: uuidSchema, baseVersion: baseVersionSchema, changes: staffChangesSchema },
+    { error: objectError },
+  ),
+});
+
+export const staffDeleteFrameSchema = z.strictObject({
+  type: z.literal('STAFF_DELETE'),
+  requestId: requestIdSchema,
+  payload: z.strictObject({ staffId: uuidSchema, baseVersion: baseVersionSchema }, { error: objectError }),
+});
+
+const syncPayloadSchema = z
+  .strictObject(
+    {
+      sinceSeq: z
+        .number({ error: fieldError('an integer') })
+        .int({ error: 'must be an integer' })
+        .min(0, { error: 'must be at least 0' })
+        .optional(),
+      cursor: z
+        .string({ error: fieldError('a string') })
+        .min(1, { error: 'must not be empty' })
+        .max(CURSOR_MAX_CHARS, { error: `must be at most ${CURSOR_MAX_CHARS} characters` })
+        .optional(),
+    },
+    { error: objectError },
+  )
+  .refine((value) => value.sinceSeq === undefined || value.cursor === undefined, {
+    error: 'give sinceSeq or cursor, not both',
+  });
+
+/** `requestId` is optional on reads; when given it is echoed in the reply. */
+export const syncRequestFrameSchema = z.strictObject({
+  type: z.literal('SYNC_REQUEST'),
+  requestId: requestIdSchema.optional(),
+  payload: syncPayloadSchema.optional(),
+});
+
+export const pingFrameSchema = z.strictObject({
+  type: z.literal('PING'),
+  requestId: requestIdSchema.optional(),
+  payload: z.strictObject({}, { error: objectError }).optional(),
+});
+
+export const clientFrameSchema = z.discriminatedUnion('type', [
+  staffCreateFrameSchema,
+  staffUpdateFrameSchema,
+  staffDeleteFrameSchema,
+  syncRequestFrameSchema,
+  pingFrameSchema,
+]);
+
+export type StaffCreateFrame = z.output<typeof staffCreateFrameSchema>;
+export type StaffUpdateFrame = z.output<typeof staffUpdateFrameSchema>;
+export type StaffDeleteFrame = z.output<typeof staffDeleteFrameSchema>;
+export type SyncRequestFrame = z.output<typeof syncRequestFrameSchema>;
+export type PingFrame = z.output<typeof pingFrameSchema>;
+export type ClientFrame = z.output<typeof clientFrameSchema>;
+export type WriteFrame = StaffCreateFrame | StaffUpdateFrame | StaffDeleteFrame;
+
+export const CLIENT_FRAME_SCHEMAS = {
+  STAFF_CREATE: staffCreateFrameSchema,
+  STAFF_UPDATE: staffUpdateFrameSchema,
+  STAFF_DELETE: staffDeleteFrameSchema,
+  SYNC_REQUEST: syncRequestFrameSchema,
+  PING: pingFrameSchema,
+} as const satisfies Record<ClientFrameType, z.ZodType>;
+
+export const isClientFrameType = (type: string): type is ClientFrameType =>
+  (CLIENT_FRAME_TYPES as readonly string[]).includes(type);
+
+export const isWriteFrame = (frame: ClientFrame): frame is WriteFrame =>
+  (WRITE_TYPES as readonly string[]).includes(frame.type);

@@ -1,0 +1,112 @@
+/**
+ * Server → client frames (PROTOCOL.md section 3) as schemas the SDK parses, and the builders
+ * handlers use so every frame has one shape. Parsing is lenient about extra fields
+ * (forward-compatible clients); building is exact.
+ */
+import { z } from 'zod';
+import { ERROR_CODES, type StaffSyncError } from '../errors';
+import { changeSchema, staffSchema, type Change, type Staff } from './staff';
+
+const fieldIssueSchema = z.object({ path: z.string(), message: z.string() });
+const seqSchema = z.number().int().min(0);
+
+export const ackFrameSchema = z.object({
+  type: z.literal('ACK'),
+  requestId: z.string(),
+  change: changeSchema.nullable(),
+  merged: z.literal(true).optional(),
+  current: staffSchema.optional(),
+});
+
+export const BROADCAST_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE'] as const;
+export const broadcastFrameSchema = z.object({ type: z.enum(BROADCAST_TYPES), change: changeSchema });
+
+export const syncResponseFrameSchema = z.object({
+  type: z.literal('SYNC_RESPONSE'),
+  requestId: z.string().optional(),
+  mode: z.enum(['delta', 'snapshot']),
+  changes: z.array(changeSchema).optional(),
+  staff: z.array(staffSchema).optional(),
+  seq: seqSchema,
+  hasMore: z.boolean(),
+  cursor: z.string().optional(),
+});
+
+export const pongFrameSchema = z.object({
+  type: z.literal('PONG'),
+  requestId: z.string().optional(),
+  serverTime: z.string(),
+  seq: seqSchema,
+});
+
+export const errorFrameSchema = z.object({
+  type: z.literal('ERROR'),
+  requestId: z.string().optional(),
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  details: z.array(fieldIssueSchema).optional(),
+  current: staffSchema.optional(),
+});
+
+export const serverFrameSchema = z.discriminatedUnion('type', [
+  ackFrameSchema,
+  broadcastFrameSchema,
+  syncResponseFrameSchema,
+  pongFrameSchema,
+  errorFrameSchema,
+]);
+
+export type AckFrame = z.output<typeof ackFrameSchema>;
+export type BroadcastFrame = z.output<typeof broadcastFrameSchema>;
+export type SyncResponseFrame = z.output<typeof syncResponseFrameSchema>;
+export type PongFrame = z.output<typeof pongFrameSchema>;
+export type ErrorFrame = z.output<typeof errorFrameSchema>;
+export type ServerFrame = z.output<typeof serverFrameSchema>;
+
+const BROADCAST_TYPE_BY_OP = { create: 'STAFF_CREATE', update: 'STAFF_UPDATE', delete: 'STAFF_DELETE' } as const;
+
+/** What a write produced (the staff store's result; extra fields such as `replayed` are ignored). */
+export interface WriteOutcome {
+  readonly change: Change | null;
+  readonly merged?: boolean;
+  readonly current?: Staff;
+}
+
+/** The reply to a write: `change: null` with `current` for a no-op update, `merged` when field-merged. */
+export function ackFrame(requestId: string, result: WriteOutcome): AckFrame {
+  const frame: AckFrame = { type: 'ACK', requestId, change: result.change };
+  if (result.merged) frame.merged = true;
+  if (result.current) frame.current = result.current;
+  return frame;
+}
+
+/** What every other connection of the org receives; the type follows the change's `op`. */
+export const broadcastFrame = (change: Change): BroadcastFrame => ({ type: BROADCAST_TYPE_BY_OP[change.op], change });
+
+/** One page of a sync, as the staff store returns it. */
+export type SyncPage = Omit<SyncResponseFrame, 'type' | 'requestId'>;
+
+export function syncResponseFrame(requestId: string | undefined, page: SyncPage): SyncResponseFrame {
+  const frame: SyncResponseFrame = { type: 'SYNC_RESPONSE', mode: page.mode, seq: page.seq, hasMore: page.hasMore };
+  if (requestId !== undefined) frame.requestId = requestId;
+  if (page.changes) frame.changes = page.changes;
+  if (page.staff) frame.staff = page.staff;
+  if (page.cursor !== undefined) frame.cursor = page.cursor;
+  return frame;
+}
+
+/** `seq` is the org's latest committed change (0 when it has none). */
+export function pongFrame(requestId: string | undefined, seq: number, now: Date = new Date()): PongFrame {
+  const frame: PongFrame = { type: 'PONG', serverTime: now.toISOString(), seq };
+  if (requestId !== undefined) frame.requestId = requestId;
+  return frame;
+}
+
+/** An `ERROR` frame from a typed error; `requestId` echoed when the request had a valid one. */
+export function errorFrame(requestId: string | undefined, error: StaffSyncError): ErrorFrame {
+  const frame: ErrorFrame = { type: 'ERROR', code: error.code, message: error.message };
+  if (requestId !== undefined) frame.requestId = requestId;
+  if (error.details && error.details.length > 0) frame.details = [...error.details];
+  if (error.current) frame.current = error.current;
+  return frame;
+}
