@@ -1,0 +1,37 @@
+/**
+ * Verified JWT claims → the identity the connection keeps for its whole life (PROTOCOL.md
+ * section 2). Only `sub`, `exp` and `app_metadata` are read; never `email` or `user_metadata`.
+ */
+import type { JWTPayload } from 'jose';
+import { isRole, type Role } from '../protocol/roles';
+import { unauthorized } from './errors';
+
+export interface Identity {
+  readonly userId: string;
+  readonly orgId: string;
+  readonly role: Role;
+  /** The token's `exp`, epoch seconds. */
+  readonly tokenExp: number;
+}
+
+export const ORG_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_SUB_CHARS = 255;
+
+export function identityFromClaims(payload: JWTPayload): Identity {
+  const { sub, exp } = payload;
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUB_CHARS) throw unauthorized('sub claim missing or malformed');
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) throw unauthorized('exp claim missing');
+  const appMetadata = payload.app_metadata;
+  if (typeof appMetadata !== 'object' || appMetadata === null || Array.isArray(appMetadata)) {
+    throw unauthorized('app_metadata.org_id missing');
+  }
+  const { org_id: orgId, staff_role: staffRole } = appMetadata as Record<string, unknown>;
+  if (orgId === undefined) throw unauthorized('app_metadata.org_id missing');
+  if (typeof orgId !== 'string' || !ORG_ID_PATTERN.test(orgId)) throw unauthorized('app_metadata.org_id malformed');
+  let role: Role = 'viewer';
+  if (staffRole !== undefined) {
+    if (!isRole(staffRole)) throw unauthorized('app_metadata.staff_role is not admin, manager or viewer');
+    role = staffRole;
+  }
+  return { userId: sub, orgId, role, tokenExp: exp };
+}
