@@ -1,0 +1,133 @@
+/**
+ * DynamoDB for the local stage and the tests: dynalite (in memory, or persisted under `path`)
+ * with the connections table of DESIGN.md. Every record is cleared at start: every socket
+ * died with the previous process. TTL is not configured (dynalite has no UpdateTimeToLive);
+ * expiry is the deployed table's job, and the 410 prune's.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+
+export const DEFAULT_CONNECTIONS_TABLE = 'staff-sync-connections';
+export const ORG_INDEX = 'orgId-index';
+
+export interface LocalDynamoOptions {
+  /** LevelDB folder; in memory when absent. */
+  readonly path?: string;
+  /** @default 0 (any free port) */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default 'staff-sync-connections' */
+  readonly tableName?: string;
+}
+
+export interface LocalDynamo {
+  /** `http://127.0.0.1:<port>` */
+  readonly endpoint: string;
+  readonly tableName: string;
+  close(): Promise<void>;
+}
+
+type DynaliteFactory = (options: Record<string, unknown>) => Server;
+// dynalite ships no type declarations.
+const dynalite = require('dynalite') as DynaliteFactory;
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** Creates the connections table (key `connectionId`, keys-only GSI on `orgId` + `connectionId`, on-demand) if missing. */
+export async function ensureConnectionsTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (!Table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === ORG_INDEX)) {
+      throw new Error(`table ${tableName} exists without the ${ORG_INDEX} index`);
+    }
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'connectionId', AttributeType: 'S' },
+        { AttributeName: 'orgId', AttributeType: 'S' },
+      ],
+      KeySchema: [{ AttributeName: 'connectionId', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: ORG_INDEX,
+          KeySchema: [
+            { AttributeName: 'orgId', KeyType: 'HASH' },
+            { AttributeName: 'connectionId', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    }),
+  );
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE`);
+}
+
+/** Deletes every record of the table (scan + batch deletes). */
+export async function clearTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const documents = DynamoDBDocumentClient.from(client);
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(
+      new ScanCommand({ TableName: tableName, ProjectionExpression: 'connectionId', ExclusiveStartKey: startKey }),
+    );
+    const keys = page.Items ?? [];
+    for (let i = 0; i < keys.length; i += 25) {
+      let requests = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
+      while (requests.length > 0) {
+        const result = await documents.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
+        requests = (result.UnprocessedItems?.[tableName] ?? []) as typeof requests;
+      }
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+}
+
+export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
+  const tableName = options.tableName ?? DEFAULT_CONNECTIONS_TABLE;
+  const server = dynalite({
+    ...(options.path ? { path: options.path } : {}),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const close = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      server.close((error?: Error) => (error ? reject(error) : resolve()));
+      server.closeIdleConnections();
+    });
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  try {
+    await ensureConnectionsTable(client, tableName);
+    await clearTable(client, tableName);
+  } catch (error) {
+    client.destroy();
+    await close().catch(() => undefined);
+    throw error;
+  }
+  client.destroy();
+  return { endpoint, tableName, close };
+}

@@ -1,0 +1,146 @@
+/**
+ * Delivery through `@connections` (DESIGN.md "Broadcast"): the org index is read page by page
+ * and streamed into a bounded pool of posts over keep-alive sockets (no barrier between pages:
+ * the next page is fetched while the current one is posted, and its ids take slots as they
+ * free). Each post has its own timeout, so one slow connection never holds the others. A post
+ * answering 410 deletes the target's record (by HTTP status, or the `GoneException` name).
+ */
+import { PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { ConnectionStore } from './connection-store';
+
+export interface BroadcastResult {
+  sent: number;
+  gone: number;
+  failed: number;
+}
+
+export type PostOutcome = keyof BroadcastResult;
+
+/** Structured logging; the frame payload is never passed to it. */
+export interface BroadcastLogger {
+  warn(message: string, fields: Record<string, unknown>): void;
+}
+
+export interface BroadcasterOptions {
+  readonly connections: Pick<ConnectionStore, 'listOrgPages' | 'delete'>;
+  readonly management: ApiGatewayManagementApiClient;
+  /** Posts in flight at once. @default 50 */
+  readonly concurrency?: number;
+  /** Budget of one post, SDK retries included; past it the post counts as failed. @default 3000 */
+  readonly postTimeoutMs?: number;
+  /** Connection ids per org-index query. @default 250 */
+  readonly pageSize?: number;
+  readonly logger?: BroadcastLogger;
+}
+
+export interface Broadcaster {
+  /** One post (a reply to a sender); a 410 prunes the record. */
+  send(connectionId: string, data: string): Promise<PostOutcome>;
+  /** Every connection of the org but `except`. Rejects only when the org index cannot be read. */
+  broadcast(orgId: string, data: string, options?: { readonly except?: string }): Promise<BroadcastResult>;
+  /** A given page of ids (the broadcaster Lambda's job); `orgId` only labels the logs. */
+  broadcastToIds(ids: Iterable<string>, data: string, options?: { readonly orgId?: string }): Promise<BroadcastResult>;
+}
+
+/** True for `@connections`' 410: the connection is gone for good. */
+export const isGone = (error: unknown): boolean => {
+  const { name, $metadata } = (error ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return $metadata?.httpStatusCode === 410 || name === 'GoneException';
+};
+
+/** Yields `iterable`'s items, asking for the next one as soon as the current one arrives. */
+async function* prefetched<T>(iterable: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = iterable[Symbol.asyncIterator]();
+  let next = iterator.next();
+  for (;;) {
+    const current = await next;
+    if (current.done) return;
+    next = iterator.next();
+    next.catch(() => undefined);
+    yield current.value;
+  }
+}
+
+async function* idsOfPages(pages: AsyncIterable<string[]>, except: string | undefined): AsyncGenerator<string> {
+  for await (const page of prefetched(pages)) {
+    for (const id of page) if (id !== except) yield id;
+  }
+}
+
+const SILENT: BroadcastLogger = { warn: () => undefined };
+
+export function createBroadcaster(options: BroadcasterOptions): Broadcaster {
+  const { connections, management } = options;
+  const concurrency = options.concurrency ?? 50;
+  const postTimeoutMs = options.postTimeoutMs ?? 3000;
+  const pageSize = options.pageSize ?? 250;
+  const logger = options.logger ?? SILENT;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+
+  const prune = async (connectionId: string, orgId: string | undefined): Promise<void> => {
+    try {
+      await connections.delete(connectionId);
+    } catch (error) {
+      logger.warn('could not prune a gone connection', { connectionId, orgId, error: (error as Error)?.name });
+    }
+  };
+
+  const post = async (connectionId: string, data: Uint8Array, orgId: string | undefined): Promise<PostOutcome> => {
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), postTimeoutMs);
+    });
+    const sending = management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }), {
+      abortSignal: abort.signal,
+    });
+    try {
+      if ((await Promise.race([sending, timedOut])) === 'timeout') {
+        abort.abort();
+        sending.catch(() => undefined);
+        logger.warn('post timed out', { connectionId, orgId, timeoutMs: postTimeoutMs });
+        return 'failed';
+      }
+      return 'sent';
+    } catch (error) {
+      if (isGone(error)) {
+        await prune(connectionId, orgId);
+        return 'gone';
+      }
+      const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+      logger.warn('post failed', { connectionId, orgId, error: name, statusCode: $metadata?.httpStatusCode });
+      return 'failed';
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  /** Posts to every id of `ids` with at most `concurrency` posts in flight. */
+  const pool = async (ids: AsyncIterable<string> | Iterable<string>, data: string, orgId?: string): Promise<BroadcastResult> => {
+    const bytes = Buffer.from(data, 'utf8');
+    const result: BroadcastResult = { sent: 0, gone: 0, failed: 0 };
+    const inflight = new Set<Promise<void>>();
+    const waiting: Array<() => void> = [];
+    const release = (): void => waiting.shift()?.();
+    try {
+      for await (const id of ids) {
+        if (inflight.size >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
+        const task: Promise<void> = post(id, bytes, orgId).then((outcome) => {
+          result[outcome] += 1;
+          inflight.delete(task);
+          release();
+        });
+        inflight.add(task);
+      }
+    } finally {
+      await Promise.all(inflight);
+    }
+    return result;
+  };
+
+  return {
+    send: (connectionId, data) => post(connectionId, Buffer.from(data, 'utf8'), undefined),
+    broadcast: (orgId, data, { except } = {}) => pool(idsOfPages(connections.listOrgPages(orgId, pageSize), except), data, orgId),
+    broadcastToIds: (ids, data, { orgId } = {}) => pool(ids, data, orgId),
+  };
+}

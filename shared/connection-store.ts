@@ -1,0 +1,144 @@
+/**
+ * Who is connected (DESIGN.md "Connections table"): one record per WebSocket connection, an
+ * org index for fan-out. Throttling, timeouts and DynamoDB outages become
+ * `UPSTREAM_UNAVAILABLE`; anything else is a bug (`INTERNAL`).
+ */
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { StaffSyncError } from './errors';
+import type { Role } from './protocol/roles';
+
+export interface ConnectionRecord {
+  readonly connectionId: string;
+  readonly orgId: string;
+  readonly userId: string;
+  readonly role: Role;
+  /** Epoch ms (API Gateway's `connectedAt`). */
+  readonly connectedAt: number;
+  /** Epoch SECONDS: the table's TTL attribute. */
+  readonly expiresAt: number;
+}
+
+export interface ConnectionStoreOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** @default 'orgId-index' */
+  readonly indexName?: string;
+}
+
+export interface ConnectionStore {
+  put(record: ConnectionRecord): Promise<void>;
+  /** Idempotent: deleting an unknown id succeeds. */
+  delete(connectionId: string): Promise<void>;
+  get(connectionId: string): Promise<ConnectionRecord | undefined>;
+  /** The org's connection ids, one page (at most `pageSize` ids, never empty) per iteration. */
+  listOrgPages(orgId: string, pageSize: number): AsyncIterable<string[]>;
+  /** A cheap read proving the table answers (the health check); rejects like every other call. */
+  ping(signal?: AbortSignal): Promise<void>;
+}
+
+/** API Gateway closes every connection after 2 hours. */
+const MAX_CONNECTION_SECONDS = 2 * 60 * 60;
+
+/**
+ * The record's TTL: when the connection can no longer be alive, plus a margin, in epoch seconds.
+ *
+ * @example expiresAtFor(token.exp, event.requestContext.connectedAt) // min(exp, connect + 2 h) + 300
+ */
+export function expiresAtFor(tokenExpSeconds: number, connectedAtMs: number, marginSeconds = 300): number {
+  const lifetimeEnd = Math.ceil(connectedAtMs / 1000) + MAX_CONNECTION_SECONDS;
+  return Math.min(Math.floor(tokenExpSeconds), lifetimeEnd) + marginSeconds;
+}
+
+const UNAVAILABLE_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'LimitExceededException',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'AbortError',
+]);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** Maps an AWS SDK failure into the error vocabulary. */
+export function toStoreError(error: unknown, operation: string): StaffSyncError {
+  if (error instanceof StaffSyncError) return error;
+  const { name, code, $metadata } = (error ?? {}) as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const status = $metadata?.httpStatusCode ?? 0;
+  const unavailable =
+    UNAVAILABLE_NAMES.has(name ?? '') || NETWORK_CODES.has(code ?? '') || status >= 500 || status === 429;
+  return unavailable
+    ? new StaffSyncError('UPSTREAM_UNAVAILABLE', `DynamoDB ${operation} failed: ${name ?? 'error'}`, { cause: error })
+    : new StaffSyncError('INTERNAL', `DynamoDB ${operation} failed: ${name ?? 'error'}`, { cause: error });
+}
+
+export function createConnectionStore(options: ConnectionStoreOptions): ConnectionStore {
+  const { client, tableName } = options;
+  const indexName = options.indexName ?? 'orgId-index';
+
+  const call = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      throw toStoreError(error, operation);
+    }
+  };
+
+  return {
+    put: (record) =>
+      call('PutItem', async () => {
+        await client.send(new PutCommand({ TableName: tableName, Item: { ...record } }));
+      }),
+
+    delete: (connectionId) =>
+      call('DeleteItem', async () => {
+        await client.send(new DeleteCommand({ TableName: tableName, Key: { connectionId } }));
+      }),
+
+    get: (connectionId) =>
+      call('GetItem', async () => {
+        const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { connectionId }, ConsistentRead: true }));
+        return Item as ConnectionRecord | undefined;
+      }),
+
+    ping: (signal) =>
+      call('GetItem', async () => {
+        await client.send(
+          new GetCommand({ TableName: tableName, Key: { connectionId: '#health' }, ProjectionExpression: 'connectionId' }),
+          signal ? { abortSignal: signal } : {},
+        );
+      }),
+
+    async *listOrgPages(orgId, pageSize) {
+      if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await call('Query', () =>
+          client.send(
+            new QueryCommand({
+              TableName: tableName,
+              IndexName: indexName,
+              KeyConditionExpression: 'orgId = :orgId',
+              ExpressionAttributeValues: { ':orgId': orgId },
+              ProjectionExpression: 'connectionId',
+              Limit: pageSize,
+              ExclusiveStartKey: startKey,
+            }),
+          ),
+        );
+        const ids = (page.Items ?? []).map((item) => String(item.connectionId));
+        if (ids.length > 0) yield ids;
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    },
+  };
+}
