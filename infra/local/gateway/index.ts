@@ -116,8 +116,7 @@ export const createWebSocketGateway = (options: GatewayOptions): WebSocketGatewa
     },
 
     connectionIds() {
-      const open = [...connections.values()].filter((c) => c.isOpen()).map((c) => c.id);
-      return [...open, ...sinks.keys()];
+      return [...connections.keys(), ...sinks.keys()];
     },
 
     registerSink(connectionId, sinkOptions) {

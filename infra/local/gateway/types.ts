@@ -172,7 +172,7 @@ export interface WebSocketGateway {
   managementEndpoint(): string;
   /** While true, `$disconnect` is never invoked (API Gateway's is best effort). */
   setDropDisconnect(drop: boolean): void;
-  /** Ids of the open sockets and registered sinks. */
+  /** Ids of the sockets not closed yet (a closing one is listed until its socket has closed) and of the sinks. */
   connectionIds(): string[];
   /** A connection without a socket that accepts posts after `latencyMs`; returns its removal. */
   registerSink(connectionId: string, options: SinkOptions): () => void;
