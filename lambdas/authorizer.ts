@@ -9,13 +9,13 @@ import { loadAuthConfig } from '../shared/config';
 import { logger } from '../shared/logger';
 import { authorizerContextOf } from './lib/websocket-event';
 
-const verifier = loadAuthConfig().then(createTokenVerifier);
+const verifier = createTokenVerifier(loadAuthConfig());
 
 export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
   const token = event.queryStringParameters?.token;
   if (!token) throw new Error('Unauthorized');
   try {
-    const identity = await (await verifier).verify(token);
+    const identity = await verifier.verify(token);
     return {
       principalId: identity.userId,
       policyDocument: {

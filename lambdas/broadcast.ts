@@ -2,11 +2,11 @@
  * Broadcaster, invoked asynchronously by the message and webhook Lambdas: either one page of
  * connection ids of a large org (partitioned fan-out), or a whole org.
  */
-import { logger } from '../shared/logger';
+import { logger, setRequestKeys } from '../shared/logger';
 import { fanOut, type BroadcastJob } from './lib/fanout';
 
 export async function handler(job: BroadcastJob): Promise<{ sent: number; gone: number; failed: number }> {
-  logger.appendKeys({ orgId: job.orgId });
+  setRequestKeys({ orgId: job.orgId });
   try {
     const result = await (await fanOut()).run(job);
     logger.info('broadcast done', { ...result });

@@ -1,16 +1,16 @@
 /** `$connect`: records the connection so broadcasts to its org reach it. */
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { expiresAtFor } from '../shared/connection-store';
-import { logger } from '../shared/logger';
-import { connectionStore } from './lib/connections';
+import { logger, setRequestKeys } from '../shared/logger';
+import { connections } from './lib/connections';
 import { identityOf, type WebSocketEvent } from './lib/websocket-event';
 
 export async function handler(event: WebSocketEvent): Promise<APIGatewayProxyResultV2> {
   const { connectionId, connectedAt } = event.requestContext;
   const identity = identityOf(event);
-  logger.appendKeys({ connectionId, orgId: identity.orgId, requestId: event.requestContext.requestId });
+  setRequestKeys({ connectionId, orgId: identity.orgId, requestId: event.requestContext.requestId });
   try {
-    await (await connectionStore()).put({
+    await connections.put({
       connectionId,
       orgId: identity.orgId,
       userId: identity.userId,

@@ -4,18 +4,19 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { loadServiceInfo, loadWebhookConfig } from '../shared/config';
 import { checkHealth } from '../shared/health';
-import { logger } from '../shared/logger';
+import { logger, setRequestKeys } from '../shared/logger';
 import { MESSAGE_TYPES } from '../shared/protocol/frames';
 import { broadcastFrame } from '../shared/protocol/server-frames';
 import { resolveSecret } from '../shared/secrets';
 import { WEBHOOK_SECRET_HEADER, parseWebhookSignal, secretMatches } from '../shared/webhook';
-import { connectionStore } from './lib/connections';
+import { connections } from './lib/connections';
 import { fanOut } from './lib/fanout';
 import { lazy } from './lib/lazy';
 import { staffStore } from './lib/staff';
 
 const service = loadServiceInfo();
-const webhookSecret = lazy(async () => resolveSecret(loadWebhookConfig().secret));
+const webhookConfig = loadWebhookConfig();
+const webhookSecret = lazy(async () => resolveSecret(webhookConfig.secret));
 
 const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
   statusCode,
@@ -25,7 +26,7 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResul
 
 async function health(): Promise<APIGatewayProxyStructuredResultV2> {
   const report = await checkHealth({
-    dynamodb: async (signal) => (await connectionStore()).ping(signal),
+    dynamodb: async (signal) => connections.ping(signal),
     supabase: async (signal) => (await staffStore()).health(signal),
   });
   const body = { status: report.status, service: 'staff-sync', version: service.version, stage: service.stage, time: new Date().toISOString(), checks: report.checks };
@@ -34,7 +35,7 @@ async function health(): Promise<APIGatewayProxyStructuredResultV2> {
 }
 
 function info(event: APIGatewayProxyEventV2): APIGatewayProxyStructuredResultV2 {
-  const base = `https://${event.requestContext.domainName}`;
+  const base = `${event.headers['x-forwarded-proto'] ?? 'https'}://${event.requestContext.domainName}`;
   return json(200, {
     name: 'staff-sync',
     version: service.version,
@@ -51,7 +52,7 @@ async function webhook(event: APIGatewayProxyEventV2): Promise<APIGatewayProxySt
   const body = event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   const signal = parseWebhookSignal(body);
   if (!signal) return json(400, { message: 'expected a change-log INSERT with record.org_id and record.seq' });
-  logger.appendKeys({ orgId: signal.orgId });
+  setRequestKeys({ requestId: event.requestContext.requestId, orgId: signal.orgId });
   const change = await (await staffStore()).changeAt(signal.orgId, signal.seq);
   if (!change || change.origin !== 'db') return json(202, { broadcast: false });
   await (await fanOut()).toOrgInBackground(signal.orgId, broadcastFrame(change));
@@ -61,7 +62,7 @@ async function webhook(event: APIGatewayProxyEventV2): Promise<APIGatewayProxySt
 
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const { method } = event.requestContext.http;
-  logger.appendKeys({ requestId: event.requestContext.requestId });
+  setRequestKeys({ requestId: event.requestContext.requestId });
   try {
     if (event.rawPath === '/health' && method === 'GET') return await health();
     if (event.rawPath === '/' && method === 'GET') return info(event);

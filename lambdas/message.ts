@@ -3,7 +3,7 @@
  * `@connections` and a broadcast to the rest of the org. API Gateway may run several of
  * these at once for one connection; nothing here depends on frame order.
  */
-import { logger } from '../shared/logger';
+import { logger, setRequestKeys } from '../shared/logger';
 import { fanOut } from './lib/fanout';
 import { messageService } from './lib/message-service';
 import { identityOf, type WebSocketEvent } from './lib/websocket-event';
@@ -11,7 +11,7 @@ import { identityOf, type WebSocketEvent } from './lib/websocket-event';
 export async function handler(event: WebSocketEvent): Promise<{ statusCode: number }> {
   const { connectionId, requestId } = event.requestContext;
   const identity = identityOf(event);
-  logger.appendKeys({ connectionId, requestId, orgId: identity.orgId });
+  setRequestKeys({ connectionId, requestId, orgId: identity.orgId });
   try {
     const outcome = await (await messageService()).handle({
       body: event.body,

@@ -10,7 +10,7 @@ import { createManagementClient } from '../../shared/aws-clients';
 import { createBroadcaster, type BroadcastResult } from '../../shared/broadcaster';
 import { loadBroadcastConfig, loadManagementConfig } from '../../shared/config';
 import { logger } from '../../shared/logger';
-import { connectionStore } from './connections';
+import { connections } from './connections';
 import { lazy } from './lazy';
 
 /** What the broadcaster Lambda is handed: a page of ids, or a whole org (from the webhook). */
@@ -23,11 +23,12 @@ export interface BroadcastJob {
 
 const encode = (frame: unknown): string => (typeof frame === 'string' ? frame : JSON.stringify(frame));
 
+const broadcastConfig = loadBroadcastConfig();
+const managementConfig = loadManagementConfig();
+
 export const fanOut = lazy(async () => {
-  const broadcastConfig = loadBroadcastConfig();
-  const management = createManagementClient(loadManagementConfig());
-  const connections = await connectionStore();
-  const broadcaster = createBroadcaster({ connections, management, concurrency: broadcastConfig.concurrency, logger });
+  const management = createManagementClient(managementConfig);
+    const broadcaster = createBroadcaster({ connections, management, concurrency: broadcastConfig.concurrency, logger });
   const lambda = broadcastConfig.functionName ? new LambdaClient({}) : undefined;
 
   async function handOff(job: BroadcastJob): Promise<void> {

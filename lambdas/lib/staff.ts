@@ -1,10 +1,9 @@
-/** The staff store (supabase-js over PostgREST RPC), built once per cold start. */
+/** The staff store (supabase-js over PostgREST RPC): settings read at cold start, the key resolved once. */
 import { loadSupabaseConfig } from '../../shared/config';
 import { resolveSecret } from '../../shared/secrets';
 import { createStaffStore } from '../../shared/staff-store';
 import { lazy } from './lazy';
 
-export const staffStore = lazy(async () => {
-  const config = loadSupabaseConfig();
-  return createStaffStore({ url: config.url, serviceKey: await resolveSecret(config.serviceKey) });
-});
+const config = loadSupabaseConfig();
+
+export const staffStore = lazy(async () => createStaffStore({ url: config.url, serviceKey: await resolveSecret(config.serviceKey) }));
