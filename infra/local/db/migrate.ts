@@ -3,7 +3,7 @@
  * recording each applied file so a restart on the same data applies only new ones.
  * The Supabase CLI keeps its own record on hosted projects; this one is for the local stage and tests.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const MIGRATIONS_DIR = join(__dirname, '..', '..', '..', 'supabase', 'migrations');
@@ -19,8 +19,9 @@ export interface MigrationFile {
   readonly sql: string;
 }
 
+/** An absent folder (a fresh clone before the first migration) holds no migrations. */
 export const listMigrations = (dir = MIGRATIONS_DIR): MigrationFile[] =>
-  readdirSync(dir)
+  (existsSync(dir) ? readdirSync(dir) : [])
     .filter((name) => name.endsWith('.sql'))
     .sort()
     .map((name) => ({ name, sql: readFileSync(join(dir, name), 'utf8') }));
