@@ -14,6 +14,11 @@ export interface CliIo {
   readonly err: (text: string) => void;
 }
 
+const messageOf = (error: unknown): string =>
+  typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string'
+    ? (error as { message: string }).message
+    : String(error);
+
 const defaultIo: CliIo = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
@@ -40,7 +45,7 @@ export async function runTokenCli(
       allowPositionals: false,
     }));
   } catch (error) {
-    io.err(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    io.err(`${messageOf(error)}\n${USAGE}\n`);
     return 2;
   }
   if (values.help) {
@@ -72,7 +77,7 @@ export async function runTokenCli(
     io.out(`${token}\n`);
     return 0;
   } catch (error) {
-    io.err(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    io.err(`${messageOf(error)}\n${USAGE}\n`);
     return 2;
   }
 }

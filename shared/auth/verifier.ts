@@ -112,10 +112,10 @@ export function createTokenVerifier(config: AuthConfig, options: TokenVerifierOp
   async function verifyWith(token: string, key: Uint8Array | JWTVerifyGetKey, algorithms: string[]): Promise<JWTPayload> {
     try {
       const options = { ...claimChecks, algorithms };
-      const { payload } = key instanceof Uint8Array ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
+      const { payload } = typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
       return payload;
     } catch (error) {
-      if (key instanceof Uint8Array || TOKEN_FAULTS.has(codeOf(error) ?? '')) throw unauthorized(reasonOf(error), error);
+      if (typeof key !== 'function' || TOKEN_FAULTS.has(codeOf(error) ?? '')) throw unauthorized(reasonOf(error), error);
       throw unavailable(codeOf(error) === 'ERR_JWKS_TIMEOUT' ? 'JWKS request timed out' : 'JWKS unreachable', error);
     }
   }

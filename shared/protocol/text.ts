@@ -61,11 +61,11 @@ export function isStorableJson(root: unknown): boolean {
   return true;
 }
 
-/** A plain JSON object: not null, not an array, not a class instance. */
+/** A plain JSON object: not null, not an array, not a class instance (from any realm). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 /**

@@ -1,0 +1,265 @@
+import type { ErrorCode } from '../../../../shared/errors';
+import { MAX_FRAME_BYTES, MESSAGE_TYPES, parseClientFrame, type ParseResult } from '../../../../shared/protocol/frames';
+
+const STAFF_ID = '0b3a2a9e-8f1c-4d2e-9a7b-1c2d3e4f5a6b';
+
+const parse = (frame: unknown): ParseResult => parseClientFrame(JSON.stringify(frame), false);
+
+function refusal(result: ParseResult) {
+  if (result.ok) throw new Error(`expected a refusal, got ${JSON.stringify(result.frame)}`);
+  return { code: result.error.code, requestId: result.requestId, details: result.error.details, message: result.error.message };
+}
+
+const expectRefused = (result: ParseResult, code: ErrorCode, requestId?: string) => {
+  const { code: actual, requestId: echoed } = refusal(result);
+  expect({ code: actual, requestId: echoed }).toEqual({ code, requestId });
+};
+
+describe('parseClientFrame', () => {
+  describe('accepts', () => {
+    it('a STAFF_CREATE with a client-chosen id', () => {
+      const frame = { type: 'STAFF_CREATE', requestId: 'req-1', payload: { staff: { id: STAFF_ID, name: ' Ann ' } } };
+      expect(parse(frame)).toEqual({ ok: true, frame: { ...frame, payload: { staff: { id: STAFF_ID, name: 'Ann' } } } });
+    });
+
+    it('a STAFF_UPDATE', () => {
+      const frame = { type: 'STAFF_UPDATE', requestId: 'r_2', payload: { staffId: STAFF_ID, baseVersion: 3, changes: { status: 'inactive' } } };
+      expect(parse(frame)).toEqual({ ok: true, frame });
+    });
+
+    it('a STAFF_DELETE', () => {
+      const frame = { type: 'STAFF_DELETE', requestId: 'r3', payload: { staffId: STAFF_ID, baseVersion: 1 } };
+      expect(parse(frame)).toEqual({ ok: true, frame });
+    });
+
+    it.each([{}, { sinceSeq: 0 }, { sinceSeq: 42 }, { cursor: 'opaque' }])('a SYNC_REQUEST with payload %p', (payload) => {
+      expect(parse({ type: 'SYNC_REQUEST', requestId: 's1', payload }).ok).toBe(true);
+    });
+
+    it('a SYNC_REQUEST without payload or requestId', () => {
+      expect(parse({ type: 'SYNC_REQUEST' })).toEqual({ ok: true, frame: { type: 'SYNC_REQUEST' } });
+    });
+
+    it('a PING with an empty payload, or none', () => {
+      expect(parse({ type: 'PING', requestId: 'p', payload: {} }).ok).toBe(true);
+      expect(parse({ type: 'PING' }).ok).toBe(true);
+    });
+
+    it('a requestId of 64 allowed characters', () => {
+      const requestId = 'aZ09_-'.repeat(11).slice(0, 64);
+      expect(parse({ type: 'PING', requestId }).ok).toBe(true);
+    });
+  });
+
+  describe('answers BAD_REQUEST', () => {
+    it('for a binary frame', () => {
+      expectRefused(parseClientFrame('{"type":"PING"}', true), 'BAD_REQUEST');
+    });
+
+    it.each([undefined, ''])('for an empty body (%p)', (body) => {
+      expectRefused(parseClientFrame(body, false), 'BAD_REQUEST');
+    });
+
+    it.each(['not json', '{"type":', "{'type':'PING'}", '{"type":"PING"} x'])('for text that is not JSON: %p', (body) => {
+      expectRefused(parseClientFrame(body, false), 'BAD_REQUEST');
+    });
+
+    it.each(['[]', '[{"type":"PING"}]', 'null', '42', '"PING"', 'true'])('for JSON that is not an object: %s', (body) => {
+      expectRefused(parseClientFrame(body, false), 'BAD_REQUEST');
+    });
+
+    it('for a frame without a type, echoing a valid requestId', () => {
+      expectRefused(parse({ requestId: 'abc' }), 'BAD_REQUEST', 'abc');
+    });
+
+    it.each([null, 5, ['PING'], { name: 'PING' }])('for a type that is not a string: %p', (type) => {
+      expectRefused(parse({ type, requestId: 'abc' }), 'BAD_REQUEST', 'abc');
+    });
+
+    it.each(['', 'a'.repeat(65), 'has space', 'semi;colon', 'ünï', 7, null, ['a']])('for the requestId %p, without echoing it', (requestId) => {
+      const result = refusal(parse({ type: 'PING', requestId }));
+      expect(result).toMatchObject({ code: 'BAD_REQUEST', requestId: undefined, details: [{ path: 'requestId' }] });
+    });
+
+    it.each(['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE'])('for a %s without a requestId', (type) => {
+      const result = refusal(parse({ type, payload: {} }));
+      expect(result).toMatchObject({ code: 'BAD_REQUEST', details: [{ path: 'requestId', message: 'is required' }] });
+    });
+
+    it('for nesting deeper than the limit, without overflowing the stack', () => {
+      const deep = `{"type":"PING","x":${'['.repeat(50_000)}${']'.repeat(50_000)}}`;
+      expectRefused(parseClientFrame(deep, false), 'BAD_REQUEST');
+      expectRefused(parseClientFrame('{"a":'.repeat(20_000), false), 'BAD_REQUEST');
+      const metadata = JSON.parse(`${'{"a":'.repeat(40)}1${'}'.repeat(40)}`) as Record<string, unknown>;
+      expectRefused(parse({ type: 'STAFF_CREATE', requestId: 'r', payload: { staff: { name: 'A', metadata } } }), 'BAD_REQUEST');
+    });
+
+    it('ignores brackets inside strings when measuring depth', () => {
+      const metadata = { note: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[{{{{{{{{{{{{{{{{{{{{\\"' };
+      expect(parse({ type: 'STAFF_CREATE', requestId: 'r', payload: { staff: { name: 'A', metadata } } }).ok).toBe(true);
+    });
+  });
+
+  describe('answers UNKNOWN_TYPE', () => {
+    it('for a type outside the protocol, echoing the requestId', () => {
+      expectRefused(parse({ type: 'STAFF_PURGE', requestId: 'r9' }), 'UNKNOWN_TYPE', 'r9');
+    });
+
+    it('for a server-only type sent by a client', () => {
+      expectRefused(parse({ type: 'ACK', requestId: 'r9' }), 'UNKNOWN_TYPE', 'r9');
+    });
+
+    it('without echoing a huge type', () => {
+      const { message } = refusal(parse({ type: 'X'.repeat(20_000) }));
+      expect(message.length).toBeLessThan(200);
+    });
+  });
+
+  describe('answers VALIDATION_FAILED with dotted paths', () => {
+    const detailsOf = (frame: unknown) => {
+      const result = refusal(parse(frame));
+      expect(result.code).toBe('VALIDATION_FAILED');
+      return result.details;
+    };
+
+    it('for a bad staff field', () => {
+      const details = detailsOf({ type: 'STAFF_CREATE', requestId: 'r', payload: { staff: { name: '' } } });
+      expect(details).toEqual([{ path: 'payload.staff.name', message: 'must not be empty' }]);
+    });
+
+    it('for a missing staff object', () => {
+      expect(detailsOf({ type: 'STAFF_CREATE', requestId: 'r', payload: {} })).toEqual([{ path: 'payload.staff', message: 'is required' }]);
+    });
+
+    it('for a missing or non-object payload', () => {
+      expect(detailsOf({ type: 'STAFF_DELETE', requestId: 'r' })).toEqual([{ path: 'payload', message: 'is required' }]);
+      expect(detailsOf({ type: 'STAFF_DELETE', requestId: 'r', payload: [] })).toEqual([{ path: 'payload', message: 'must be a JSON object' }]);
+    });
+
+    it.each(['orgId', 'version', 'createdAt', 'updatedAt', 'updatedBy'])('for the server-owned field %s', (field) => {
+      const details = detailsOf({ type: 'STAFF_CREATE', requestId: 'r', payload: { staff: { name: 'A', [field]: 1 } } });
+      expect(details).toEqual([{ path: `payload.staff.${field}`, message: 'is set by the server and cannot be sent' }]);
+    });
+
+    it('for unknown fields at every level', () => {
+      const details = detailsOf({ type: 'STAFF_CREATE', requestId: 'r', extra: 1, payload: { more: 2, staff: { name: 'A', nick: 'a' } } });
+      expect(details).toEqual([
+        { path: 'payload.staff.nick', message: 'is not a known field' },
+        { path: 'payload.more', message: 'is not a known field' },
+        { path: 'extra', message: 'is not a known field' },
+      ]);
+    });
+
+    it('for a bad field in the changes', () => {
+      const frame = { type: 'STAFF_UPDATE', requestId: 'r', payload: { staffId: STAFF_ID, baseVersion: 1, changes: { email: 'x' } } };
+      expect(detailsOf(frame)).toEqual([{ path: 'payload.changes.email', message: 'must be a valid e-mail address' }]);
+    });
+
+    it('for an id in the changes', () => {
+      const frame = { type: 'STAFF_UPDATE', requestId: 'r', payload: { staffId: STAFF_ID, baseVersion: 1, changes: { id: STAFF_ID, name: 'B' } } };
+      expect(detailsOf(frame)).toEqual([{ path: 'payload.changes.id', message: 'cannot be changed; name the record in staffId' }]);
+    });
+
+    it('for empty changes', () => {
+      const frame = { type: 'STAFF_UPDATE', requestId: 'r', payload: { staffId: STAFF_ID, baseVersion: 1, changes: {} } };
+      expect(detailsOf(frame)).toEqual([{ path: 'payload.changes', message: 'must change at least one field' }]);
+    });
+
+    it.each([
+      [0, 'must be at least 1'],
+      [-3, 'must be at least 1'],
+      [1.5, 'must be an integer'],
+      ['2', 'must be an integer'],
+      [undefined, 'is required'],
+    ])('for the baseVersion %p', (baseVersion, message) => {
+      const frame = { type: 'STAFF_DELETE', requestId: 'r', payload: { staffId: STAFF_ID, baseVersion } };
+      expect(detailsOf(frame)).toEqual([{ path: 'payload.baseVersion', message }]);
+    });
+
+    it('for a staffId that is not a UUID', () => {
+      const frame = { type: 'STAFF_DELETE', requestId: 'r', payload: { staffId: 'abc', baseVersion: 1 } };
+      expect(detailsOf(frame)).toEqual([{ path: 'payload.staffId', message: 'must be a UUID' }]);
+    });
+
+    it('for both sinceSeq and cursor', () => {
+      expect(detailsOf({ type: 'SYNC_REQUEST', payload: { sinceSeq: 1, cursor: 'c' } })).toEqual([
+        { path: 'payload', message: 'give sinceSeq or cursor, not both' },
+      ]);
+    });
+
+    it.each([
+      [{ sinceSeq: -1 }, 'payload.sinceSeq'],
+      [{ sinceSeq: 1.5 }, 'payload.sinceSeq'],
+      [{ sinceSeq: '1' }, 'payload.sinceSeq'],
+      [{ cursor: '' }, 'payload.cursor'],
+      [{ cursor: 5 }, 'payload.cursor'],
+      [{ cursor: 'c'.repeat(2049) }, 'payload.cursor'],
+      [{ limit: 5 }, 'payload.limit'],
+    ])('for the sync payload %p', (payload, path) => {
+      expect(detailsOf({ type: 'SYNC_REQUEST', requestId: 's', payload })?.map((d) => d.path)).toEqual([path]);
+    });
+
+    it('for a PING payload with fields', () => {
+      expect(detailsOf({ type: 'PING', payload: { x: 1 } })).toEqual([{ path: 'payload.x', message: 'is not a known field' }]);
+    });
+
+    it('echoes the requestId and summarises the first issue', () => {
+      const result = refusal(parse({ type: 'STAFF_CREATE', requestId: 'r7', payload: { staff: { name: '', status: 'x' } } }));
+      expect(result.requestId).toBe('r7');
+      expect(result.message).toBe('invalid STAFF_CREATE: payload.staff.name: must not be empty (and 1 more)');
+    });
+
+    it('caps the details and never echoes huge keys', () => {
+      const staff: Record<string, number> = { name: 1 };
+      for (let i = 0; i < 100; i++) staff[`${'k'.repeat(1000)}${i}`] = i;
+      const result = refusal(parse({ type: 'STAFF_CREATE', requestId: 'r', payload: { staff } }));
+      expect(result.details?.length).toBe(20);
+      expect(JSON.stringify(result).length).toBeLessThan(5000);
+    });
+  });
+
+  describe('answers PAYLOAD_TOO_LARGE', () => {
+    it('for metadata over 8 KB, with its path', () => {
+      const frame = { type: 'STAFF_CREATE', requestId: 'r', payload: { staff: { name: 'A', metadata: { blob: 'x'.repeat(9000) } } } };
+      expect(refusal(parse(frame))).toMatchObject({
+        code: 'PAYLOAD_TOO_LARGE',
+        requestId: 'r',
+        details: [{ path: 'payload.staff.metadata', message: 'must be at most 8192 bytes as JSON' }],
+      });
+    });
+
+    it('for metadata over 8 KB in the changes', () => {
+      const frame = { type: 'STAFF_UPDATE', requestId: 'r', payload: { staffId: STAFF_ID, baseVersion: 2, changes: { metadata: { b: 'é'.repeat(5000) } } } };
+      expect(refusal(parse(frame)).details).toEqual([{ path: 'payload.changes.metadata', message: 'must be at most 8192 bytes as JSON' }]);
+    });
+
+    it('for a frame larger than any the gateway delivers, quickly', () => {
+      const body = JSON.stringify({ type: 'PING', payload: {}, pad: 'x'.repeat(MAX_FRAME_BYTES) });
+      const started = performance.now();
+      expectRefused(parseClientFrame(body, false), 'PAYLOAD_TOO_LARGE');
+      expect(performance.now() - started).toBeLessThan(200);
+    });
+  });
+
+  it('parses a near-limit frame with long strings quickly', () => {
+    const frame = { type: 'STAFF_CREATE', requestId: 'r', payload: { staff: { name: 'x'.repeat(100_000) } } };
+    const started = performance.now();
+    expect(refusal(parse(frame)).details).toEqual([{ path: 'payload.staff.name', message: 'must be at most 200 characters' }]);
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+
+  it('treats a JSON __proto__ key as an unknown field', () => {
+    const body = '{"type":"PING","__proto__":{"polluted":true}}';
+    expect(refusal(parseClientFrame(body, false)).details).toEqual([{ path: '__proto__', message: 'is not a known field' }]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('MESSAGE_TYPES', () => {
+  it('lists every type in both directions', () => {
+    expect(MESSAGE_TYPES).toEqual({
+      client: ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'SYNC_REQUEST', 'PING'],
+      server: ['ACK', 'STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'SYNC_RESPONSE', 'PONG', 'ERROR'],
+    });
+  });
+});
