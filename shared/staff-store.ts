@@ -1,0 +1,147 @@
+/**
+ * The staff store: every operation is ONE `.rpc()` of a Postgres function (CONTRIBUTING.md's data
+ * contract) through supabase-js, with a bounded time per call. Results are validated with the wire
+ * schemas; PostgREST errors become `StaffSyncError`s by code. Nothing here knows about API Gateway.
+ *
+ * @example
+ * const store = createStaffStore({ url: process.env.SUPABASE_URL, serviceKey });
+ * const { change } = await store.create({ orgId, userId }, requestId, { name: 'Ada' });
+ */
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import ws from 'ws';
+import type { z } from 'zod';
+import { StaffSyncError } from './errors';
+import type { SyncPage } from './protocol/server-frames';
+import type { Change } from './protocol/staff';
+import type { StaffChanges, StaffInput } from './protocol/staff-input';
+import { decodeCursor, encodeCursor, type SyncCursor } from './staff-store/cursor';
+import { toStaffSyncError } from './staff-store/errors';
+import {
+  changeAtSchema,
+  healthSchema,
+  latestSeqSchema,
+  pageSchema,
+  toWriteResult,
+  writeResultSchema,
+  type WriteResult,
+} from './staff-store/results';
+
+export type { WriteResult } from './staff-store/results';
+export type { SyncPage } from './protocol/server-frames';
+
+export const DEFAULT_STAFF_STORE_TIMEOUT_MS = 5000;
+
+/** Who acts: the org from the token (tenant) and the user id (actor, idempotency key). */
+export interface StaffContext {
+  readonly orgId: string;
+  readonly userId: string;
+}
+
+/** `SYNC_REQUEST`'s payload: `{sinceSeq}`, `{cursor}`, or nothing for a full snapshot. */
+export type SyncRequest = { readonly sinceSeq?: number; readonly cursor?: string } | undefined;
+
+export interface StaffStore {
+  create(ctx: StaffContext, requestId: string, staff: StaffInput): Promise<WriteResult>;
+  update(ctx: StaffContext, requestId: string, staffId: string, baseVersion: number, changes: StaffChanges): Promise<WriteResult>;
+  remove(ctx: StaffContext, requestId: string, staffId: string, baseVersion: number): Promise<WriteResult>;
+  /** One page; `cursor` when `hasMore`. */
+  sync(ctx: StaffContext, request: SyncRequest): Promise<SyncPage>;
+  /** The org's latest committed `seq` (0 when none). */
+  latestSeq(orgId: string): Promise<number>;
+  /** One change of the org's log, or null (the webhook's re-read). */
+  changeAt(orgId: string, seq: number): Promise<Change | null>;
+  /** Resolves when the database answers; throws UPSTREAM_UNAVAILABLE otherwise. */
+  health(signal?: AbortSignal): Promise<void>;
+}
+
+export interface StaffStoreOptions {
+  /** SUPABASE_URL; ignored when `client` is given. */
+  readonly url?: string;
+  /** The service key (legacy service_role JWT or `sb_secret_…`); ignored when `client` is given. */
+  readonly serviceKey?: string;
+  /** A ready supabase-js client (tests, or a caller that shares one). */
+  readonly client?: SupabaseClient;
+  /** Per-call bound; past it the call is UPSTREAM_UNAVAILABLE. @default 5000 */
+  readonly timeoutMs?: number;
+  /** The fetch under supabase-js (fault injection). @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+}
+
+/** supabase-js with the settings a Lambda needs: no session, `ws` for Node 20's missing WebSocket, a timeout on every request. */
+export function createStaffStoreClient(url: string, serviceKey: string, timeoutMs: number, baseFetch: typeof fetch = fetch): SupabaseClient {
+  const timedFetch: typeof fetch = (input, init) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    return baseFetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+  };
+  return createClient(url, serviceKey, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    realtime: { transport: ws as never },
+    global: { fetch: timedFetch },
+  });
+}
+
+const orgArgs = (ctx: StaffContext, requestId: string) => ({ p_org_id: ctx.orgId, p_actor: ctx.userId, p_request_id: requestId });
+
+export function createStaffStore(options: StaffStoreOptions): StaffStore {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_STAFF_STORE_TIMEOUT_MS;
+  let client = options.client;
+  if (!client) {
+    if (!options.url || !options.serviceKey) throw new Error('createStaffStore needs a client, or url and serviceKey');
+    client = createStaffStoreClient(options.url, options.serviceKey, timeoutMs, options.fetch);
+  }
+  const supabase = client;
+
+  async function call<T>(fn: string, args: Record<string, unknown>, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
+    const builder = supabase.rpc(fn, args);
+    const { data, error, status } = await (signal ? builder.abortSignal(signal) : builder);
+    if (error) throw toStaffSyncError(fn, { error, status });
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) {
+      throw new StaffSyncError('INTERNAL', `${fn} returned a result outside the data contract`, { cause: parsed.error });
+    }
+    return parsed.data;
+  }
+
+  const write = async (fn: string, args: Record<string, unknown>): Promise<WriteResult> => toWriteResult(await call(fn, args, writeResultSchema));
+
+  async function page(ctx: StaffContext, fn: 'staff_changes' | 'staff_snapshot', args: Record<string, unknown>): Promise<SyncPage> {
+    const result = await call(fn, { p_org_id: ctx.orgId, ...args }, pageSchema);
+    let next: SyncCursor | undefined;
+    if (result.hasMore && result.mode === 'delta') next = { mode: 'delta', seq: result.seq };
+    if (result.hasMore && result.mode === 'snapshot') {
+      if (!result.afterId) throw new StaffSyncError('INTERNAL', `${fn} said hasMore without afterId`);
+      next = { mode: 'snapshot', seq: result.seq, afterId: result.afterId };
+    }
+    return {
+      mode: result.mode,
+      ...(result.mode === 'delta' ? { changes: result.changes } : { staff: result.staff }),
+      seq: result.seq,
+      hasMore: result.hasMore,
+      ...(next ? { cursor: encodeCursor(ctx.orgId, next) } : {}),
+    };
+  }
+
+  return {
+    create: (ctx, requestId, staff) => write('staff_create', { ...orgArgs(ctx, requestId), p_staff: staff }),
+    update: (ctx, requestId, staffId, baseVersion, changes) =>
+      write('staff_update', { ...orgArgs(ctx, requestId), p_staff_id: staffId, p_base_version: baseVersion, p_changes: changes }),
+    remove: (ctx, requestId, staffId, baseVersion) =>
+      write('staff_delete', { ...orgArgs(ctx, requestId), p_staff_id: staffId, p_base_version: baseVersion }),
+    async sync(ctx, request) {
+      if (request?.cursor !== undefined) {
+        const cursor = decodeCursor(ctx.orgId, request.cursor);
+        return cursor.mode === 'delta'
+          ? page(ctx, 'staff_changes', { p_since_seq: cursor.seq })
+          : page(ctx, 'staff_snapshot', { p_snapshot_seq: cursor.seq, p_after_id: cursor.afterId });
+      }
+      if (request?.sinceSeq !== undefined) return page(ctx, 'staff_changes', { p_since_seq: request.sinceSeq });
+      return page(ctx, 'staff_snapshot', {});
+    },
+    latestSeq: (orgId) => call('staff_latest_seq', { p_org_id: orgId }, latestSeqSchema),
+    changeAt: (orgId, seq) => call('staff_change_at', { p_org_id: orgId, p_seq: seq }, changeAtSchema),
+    async health(signal) {
+      const { ok } = await call('staff_health', {}, healthSchema, signal);
+      if (!ok) throw new StaffSyncError('UPSTREAM_UNAVAILABLE', 'staff_health reported the database not ok');
+    },
+  };
+}
