@@ -1,0 +1,311 @@
+/**
+ * The staff-sync client: one socket kept alive and current, a local copy of the org's staff,
+ * and promise-returning writes that are retried safely (same requestId) until they are known to
+ * have committed or been refused.
+ */
+import type { WriteFrame } from '../../shared/protocol/client-frames';
+import type { AckFrame } from '../../shared/protocol/server-frames';
+import type { StaffChanges, StaffInput } from '../../shared/protocol/staff-input';
+import type { Change, Staff } from '../../shared/protocol/staff';
+import { backoffDelay } from './backoff';
+import { Connection, type ConnectionStatus, type TokenSource } from './connection';
+import { Emitter } from './emitter';
+import { StaffSyncClientError, isStaffSyncClientError } from './errors';
+import { checkOutgoing, errorFromFrame, parseServerFrame } from './frames';
+import { resolveOptions, type ConnectOptions, type ResolvedOptions } from './options';
+import { Requests } from './requests';
+import { LocalState } from './state';
+import { Synchronizer } from './sync';
+import { uuid } from './uuid';
+
+export interface StaffSyncState {
+  /** A live, read-only view of the org's staff by id. */
+  readonly staff: ReadonlyMap<string, Staff>;
+  /** Every change up to this seq is reflected in `staff`. */
+  readonly lastSeq: number;
+  /** Caught up with the server as far as the client knows (no open gap, no sync running). */
+  readonly synced: boolean;
+}
+
+export interface StaffSyncEvents {
+  /** One committed change, each seq once, in seq order. */
+  change: [change: Change];
+  state: [state: StaffSyncState];
+  status: [status: ConnectionStatus];
+  /** Problems not tied to a call: a refused handshake, a frame that is not the protocol, an unsolicited ERROR. */
+  error: [error: StaffSyncClientError];
+}
+
+const closedError = (requestId?: string) =>
+  new StaffSyncClientError('CLOSED', 'the client was closed', requestId === undefined ? {} : { requestId });
+
+export class StaffSyncClient {
+  private readonly events = new Emitter<StaffSyncEvents>();
+  private readonly local = new LocalState();
+  private readonly options: ResolvedOptions;
+  private readonly connection: Connection;
+  private readonly requests: Requests;
+  private readonly syncer: Synchronizer;
+  private readonly chains = new Map<string, Promise<void>>();
+  private openWaiters: Array<{ resolve(): void; reject(error: Error): void }> = [];
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private statePending = false;
+  private closed = false;
+  private readonly readyPromise: Promise<void>;
+  private settleReady: { resolve(): void; reject(error: Error): void } | undefined;
+
+  /** Use `connect()`. */
+  constructor(url: string, token: TokenSource, options: ConnectOptions = {}) {
+    this.options = resolveOptions(options);
+    const retryDelay = (failures: number) => backoffDelay(failures, { initialDelayMs: 250, maxDelayMs: 5000 });
+    this.readyPromise = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }));
+    this.readyPromise.catch(() => undefined);
+    this.connection = new Connection(url, token, this.options.WebSocket, this.options.reconnect, {
+      opened: () => this.opened(),
+      lost: () => this.lost(),
+      message: (data) => this.received(data),
+      status: (status) => this.events.emit('status', status),
+      error: (error) => this.events.emit('error', error),
+    });
+    this.requests = new Requests((text) => this.connection.send(text), {
+      timeoutMs: this.options.requestTimeoutMs,
+      maxWriteAttempts: this.options.maxWriteAttempts,
+      retryDelay,
+    });
+    this.syncer = new Synchronizer({
+      state: this.local,
+      gapTimeoutMs: this.options.gapTimeoutMs,
+      maxAttempts: this.options.maxWriteAttempts,
+      retryDelay,
+      request: async (payload) => {
+        const reply = await this.requests.read({ type: 'SYNC_REQUEST', requestId: uuid(), payload });
+        if (reply.type !== 'SYNC_RESPONSE') throw new StaffSyncClientError('BAD_FRAME', `expected SYNC_RESPONSE, got ${reply.type}`);
+        return reply;
+      },
+      whenOpen: () => this.whenOpen(),
+      taken: (changes) => {
+        for (const change of changes) this.events.emit('change', change);
+        this.stateChanged();
+      },
+      changed: () => this.stateChanged(),
+      failed: (error) => this.events.emit('error', error),
+    });
+    this.connection.start();
+  }
+
+  get status(): ConnectionStatus {
+    return this.connection.status;
+  }
+
+  get state(): StaffSyncState {
+    return { staff: this.local.staff, lastSeq: this.local.lastSeq, synced: this.syncer.synced };
+  }
+
+  get(id: string): Staff | undefined {
+    return this.local.staff.get(id);
+  }
+
+  /** The staff list as a schedule shows it: by `displayOrder`, then name. */
+  list(): Staff[] {
+    return [...this.local.staff.values()].sort((a, b) => a.displayOrder - b.displayOrder || a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Subscribes to an event; returns the unsubscribe function.
+   *
+   * @example
+   * const off = client.on('change', (change) => console.log(change.seq, change.op, change.staff.name));
+   */
+  on<K extends keyof StaffSyncEvents>(event: K, listener: (...args: StaffSyncEvents[K]) => void): () => void {
+    return this.events.on(event, listener);
+  }
+
+  off<K extends keyof StaffSyncEvents>(event: K, listener: (...args: StaffSyncEvents[K]) => void): void {
+    this.events.off(event, listener);
+  }
+
+  /** Resolves once connected and caught up the first time; rejects with `CLOSED` if closed first. */
+  ready(): Promise<void> {
+    return this.readyPromise;
+  }
+
+  /**
+   * Creates a staff record (with a client-chosen UUID unless `input.id` is given).
+   *
+   * @example
+   * const { staff } = await client.create({ name: 'Ada Lovelace', position: 'Nurse' });
+   */
+  create(input: StaffInput): Promise<Change> {
+    const id = input.id ?? uuid();
+    return this.serial(id, async () => {
+      const change = await this.write({ type: 'STAFF_CREATE', requestId: uuid(), payload: { staff: { ...input, id } } });
+      if (!change) throw new StaffSyncClientError('BAD_FRAME', 'the server acknowledged a create without a change');
+      return change;
+    });
+  }
+
+  /**
+   * Changes some fields. `baseVersion` defaults to the local record's version (writes to one
+   * record are sent one after another, each based on the result of the last). Resolves with the
+   * change, or `null` when nothing differed; rejects with `VERSION_CONFLICT` and `current`.
+   *
+   * @example
+   * try { await client.update(id, { position: 'Head nurse' }); }
+   * catch (error) { if (isStaffSyncClientError(error) && error.code === 'VERSION_CONFLICT') show(error.current); }
+   */
+  update(id: string, changes: StaffChanges, baseVersion?: number): Promise<Change | null> {
+    return this.serial(id, () =>
+      this.write({ type: 'STAFF_UPDATE', requestId: uuid(), payload: { staffId: id, baseVersion: this.baseVersionOf(id, baseVersion), changes } }),
+    );
+  }
+
+  /** Deletes a record; `baseVersion` (default: the local version) must be the current one. */
+  remove(id: string, baseVersion?: number): Promise<Change> {
+    return this.serial(id, async () => {
+      const change = await this.write({ type: 'STAFF_DELETE', requestId: uuid(), payload: { staffId: id, baseVersion: this.baseVersionOf(id, baseVersion) } });
+      if (!change) throw new StaffSyncClientError('BAD_FRAME', 'the server acknowledged a delete without a change');
+      return change;
+    });
+  }
+
+  /** Asks for everything since `lastSeq` (a snapshot the first time) and resolves when caught up. */
+  sync(): Promise<void> {
+    if (this.closed) return Promise.reject(closedError());
+    return this.syncer.start();
+  }
+
+  /** Closes the socket for good; pending calls reject with `CLOSED`. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    this.syncer.stop();
+    this.connection.close();
+    this.requests.rejectAll(closedError);
+    for (const waiter of this.openWaiters.splice(0)) waiter.reject(closedError());
+    this.settleReady?.reject(closedError());
+  }
+
+  private opened(): void {
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => this.ping(), this.options.heartbeatMs);
+    this.requests.resend();
+    for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
+    this.syncer.start().then(() => this.connection.markHealthy(), () => undefined);
+  }
+
+  private lost(): void {
+    clearInterval(this.heartbeat);
+    this.requests.disconnected();
+  }
+
+  private received(data: unknown): void {
+    const parsed = parseServerFrame(data);
+    if (!parsed.ok) {
+      this.events.emit('error', parsed.error);
+      return;
+    }
+    const { frame } = parsed;
+    switch (frame.type) {
+      case 'STAFF_CREATE':
+      case 'STAFF_UPDATE':
+      case 'STAFF_DELETE':
+        this.syncer.ingest([frame.change]);
+        return;
+      case 'ERROR':
+        if (!this.requests.settle(frame)) this.events.emit('error', errorFromFrame(frame));
+        if (frame.code === 'TOKEN_EXPIRED') this.connection.restart({ forceRefresh: true });
+        return;
+      default:
+        // A late ACK (its request already timed out) still carries a committed change.
+        if (!this.requests.settle(frame) && frame.type === 'ACK' && frame.change) this.syncer.ingest([frame.change]);
+    }
+  }
+
+  private ping(): void {
+    this.requests.read({ type: 'PING', requestId: uuid() }).then(
+      (reply) => {
+        if (reply.type === 'PONG') this.syncer.heard(reply.seq);
+      },
+      (error: unknown) => {
+        // No PONG in time: the socket is silently dead (a half-open TCP connection); replace it.
+        if (isStaffSyncClientError(error) && error.code === 'TIMEOUT') this.connection.restart({ forceRefresh: false });
+      },
+    );
+  }
+
+  private async write(frame: WriteFrame): Promise<Change | null> {
+    if (this.closed) throw closedError(frame.requestId);
+    const invalid = checkOutgoing(frame);
+    if (invalid) throw invalid;
+    let ack: AckFrame;
+    try {
+      ack = await this.requests.write(frame);
+    } catch (error) {
+      if (isStaffSyncClientError(error) && error.current && this.local.applyCurrent(error.current)) this.stateChanged();
+      if (isStaffSyncClientError(error) && error.code === 'NOT_FOUND') void this.syncer.start();
+      throw error;
+    }
+    if (ack.change) {
+      // Our own write is committed: show it now, and let its seq take its turn for `change`.
+      if (this.local.applyEarly(ack.change)) this.stateChanged();
+      this.syncer.ingest([ack.change]);
+    } else if (ack.current && this.local.applyCurrent(ack.current)) {
+      this.stateChanged();
+    }
+    return ack.change;
+  }
+
+  private baseVersionOf(id: string, given: number | undefined): number {
+    if (given !== undefined) return given;
+    const version = this.local.version(id);
+    if (version === undefined) {
+      throw new StaffSyncClientError('NOT_FOUND', `staff ${id} is not in the local state; pass baseVersion to write it anyway`);
+    }
+    return version;
+  }
+
+  /** Runs writes to one record one after another, so each default `baseVersion` sees the last result. */
+  private serial<T>(id: string, task: () => Promise<T>): Promise<T> {
+    const run = (this.chains.get(id) ?? Promise.resolve()).then(task);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.chains.set(id, tail);
+    void tail.then(() => {
+      if (this.chains.get(id) === tail) this.chains.delete(id);
+    });
+    return run;
+  }
+
+  private whenOpen(): Promise<void> {
+    if (this.closed) return Promise.reject(closedError());
+    if (this.connection.isOpen) return Promise.resolve();
+    return new Promise((resolve, reject) => this.openWaiters.push({ resolve, reject }));
+  }
+
+  private stateChanged(): void {
+    if (this.syncer?.synced) this.settleReady?.resolve();
+    if (this.statePending) return;
+    this.statePending = true;
+    queueMicrotask(() => {
+      this.statePending = false;
+      if (!this.closed) this.events.emit('state', this.state);
+    });
+  }
+}
+
+/**
+ * Connects to a staff-sync WebSocket endpoint and keeps a local copy of the org's staff current.
+ * `token` is a Supabase access token, or a callback asked for one before every (re)connect.
+ *
+ * @example
+ * import WebSocket from 'ws'; // Node; browsers use their own
+ * const client = connect('wss://…/prod', ({ forceRefresh }) => auth.accessToken({ forceRefresh }), { WebSocket });
+ * client.on('state', ({ staff, lastSeq }) => render([...staff.values()], lastSeq));
+ * await client.ready();
+ */
+export function connect(url: string, token: TokenSource, options: ConnectOptions = {}): StaffSyncClient {
+  return new StaffSyncClient(url, token, options);
+}

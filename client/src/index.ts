@@ -1,0 +1,10 @@
+/** The staff-sync client SDK: `connect()` and its types. */
+export { connect, StaffSyncClient } from './client';
+export type { StaffSyncEvents, StaffSyncState } from './client';
+export type { ConnectionStatus, ReconnectOptions, TokenProvider, TokenSource, WebSocketConstructor, WebSocketLike } from './connection';
+export type { ConnectOptions } from './options';
+export { CLIENT_ERROR_CODES, StaffSyncClientError, isStaffSyncClientError } from './errors';
+export type { ClientErrorCode, StaffSyncErrorCode } from './errors';
+export type { Change, Staff } from '../../shared/protocol/staff';
+export type { StaffChanges, StaffInput } from '../../shared/protocol/staff-input';
+export type { ErrorCode, FieldIssue } from '../../shared/errors';
