@@ -115,7 +115,8 @@ export function createTokenVerifier(config: AuthConfig, options: TokenVerifierOp
       const { payload } = typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
       return payload;
     } catch (error) {
-      if (typeof key !== 'function' || TOKEN_FAULTS.has(codeOf(error) ?? '')) throw unauthorized(reasonOf(error), error);
+      // No `cause` here: jose's claim errors carry the whole payload (`email` included), and loggers print causes.
+      if (typeof key !== 'function' || TOKEN_FAULTS.has(codeOf(error) ?? '')) throw unauthorized(reasonOf(error));
       throw unavailable(codeOf(error) === 'ERR_JWKS_TIMEOUT' ? 'JWKS request timed out' : 'JWKS unreachable', error);
     }
   }
@@ -128,8 +129,8 @@ export function createTokenVerifier(config: AuthConfig, options: TokenVerifierOp
       let alg: unknown;
       try {
         alg = decodeProtectedHeader(token).alg;
-      } catch (error) {
-        throw unauthorized('malformed token', error);
+      } catch {
+        throw unauthorized('malformed token');
       }
       let payload: JWTPayload;
       if (alg === 'HS256') {

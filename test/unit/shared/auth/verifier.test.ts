@@ -258,10 +258,14 @@ describe('createTokenVerifier', () => {
       await expectUnauthorized(verifierFor().verify(await sign(claims(overrides as JWTPayload))), reason);
     });
 
-    it('without the token in the error', async () => {
-      const token = await sign(claims({ exp: now() - 60 }));
-      const error = await refusal(verifierFor().verify(token));
-      expect(`${error.message} ${JSON.stringify(error)}`).not.toContain(token.split('.')[2]);
+    it('without the token or its claims in the error or its cause (loggers print both)', async () => {
+      for (const token of [await sign(claims({ exp: now() - 60 })), await sign(claims({ aud: 'anon' }))]) {
+        const error = await refusal(verifierFor().verify(token));
+        const printed = `${error.message} ${JSON.stringify(error)} ${JSON.stringify({ ...(error.cause as object) })}`;
+        expect(printed).not.toContain(token.split('.')[2]);
+        expect(printed).not.toContain('ann@example.org');
+        expect(error.cause).toBeUndefined();
+      }
     });
   });
 
