@@ -1,0 +1,79 @@
+/**
+ * The connections table (DESIGN.md "Connections table"): who is connected, to which org.
+ * Records live at most as long as a connection (2 h on API Gateway) and are rebuilt by
+ * reconnecting, so the table is ephemeral by nature.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, Billing, ProjectionType, TableV2, type ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+
+/** The org index the broadcaster pages through (`shared/connection-store.ts` queries it by this name). */
+export const ORG_INDEX_NAME = 'orgId-index';
+
+/** The TTL attribute: epoch SECONDS (DynamoDB TTL ignores milliseconds). */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+export interface ConnectionsTableProps {
+  /**
+   * What happens to the table when the stack is deleted.
+   * @default RemovalPolicy.DESTROY — the records describe sockets that die with the stack
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class ConnectionsTable extends Construct {
+  /** The table; grant access through its grant methods. */
+  readonly table: ITableV2;
+
+  constructor(scope: Construct, id: string, props: ConnectionsTableProps = {}) {
+    super(scope, id);
+    const table = new TableV2(this, 'Table', {
+      partitionKey: { name: 'connectionId', type: AttributeType.STRING },
+      // On-demand: traffic follows how many people have the app open, which is spiky and
+      // often zero; there is nothing to provision and nothing to pay while idle.
+      billing: Billing.onDemand(),
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      globalSecondaryIndexes: [
+        {
+          indexName: ORG_INDEX_NAME,
+          partitionKey: { name: 'orgId', type: AttributeType.STRING },
+          sortKey: { name: 'connectionId', type: AttributeType.STRING },
+          // Fan-out needs only the connection ids, which the keys already are.
+          projectionType: ProjectionType.KEYS_ONLY,
+        },
+      ],
+      // No point-in-time recovery: every record expires within 2 hours and is rewritten when
+      // its client reconnects, so there is nothing a restore would bring back. Staff data
+      // lives in Supabase Postgres, with its own backups.
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    this.table = table;
+  }
+
+  /** `$connect`: write one connection record. */
+  grantPutConnection(grantee: IGrantable): Grant {
+    return this.grantOnTable(grantee, ['dynamodb:PutItem']);
+  }
+
+  /** `$disconnect`: delete one connection record. */
+  grantDeleteConnection(grantee: IGrantable): Grant {
+    return this.grantOnTable(grantee, ['dynamodb:DeleteItem']);
+  }
+
+  /**
+   * Broadcasting: page through the org index (Query on that one index), read one record
+   * (GetItem, also the health check) and prune a connection that answered 410 (DeleteItem).
+   */
+  grantFanOut(grantee: IGrantable): Grant {
+    return this.grantOnTable(grantee, ['dynamodb:GetItem', 'dynamodb:DeleteItem']).combine(
+      Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [`${this.table.tableArn}/index/${ORG_INDEX_NAME}`] }),
+    );
+  }
+
+  // The table's own `grant()` would add `index/*` to every statement, even to PutItem and
+  // DeleteItem, which cannot act on an index; these grants name exactly what is used.
+  private grantOnTable(grantee: IGrantable, actions: string[]): Grant {
+    return Grant.addToPrincipal({ grantee, actions, resourceArns: [this.table.tableArn] });
+  }
+}
