@@ -57,7 +57,7 @@ describe('gateway limits', () => {
   });
 
   it('closes an idle connection with 1001, while a connection that keeps talking stays', async () => {
-    const idle = await startGatewayHarness({ limits: { idleTimeoutMs: 300, maxLifetimeMs: 60_000 } });
+    const idle = await startGatewayHarness({ limits: { idleTimeoutMs: 600, maxLifetimeMs: 60_000 } });
     try {
       const quiet = await connect(idle);
       const chatty = await connect(idle);

@@ -93,7 +93,7 @@ export const createWebSocketGateway = (options: GatewayOptions): WebSocketGatewa
       return;
     }
     handleHandshake(handshake, req, socket, head).catch((error: unknown) => {
-      log.error('gateway: handshake failed', { error: error instanceof Error ? error.message : String(error) });
+      log.error('gateway: handshake failed', { error: error instanceof Error ? error.name : typeof error });
       socket.destroy();
     });
   };
