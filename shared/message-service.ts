@@ -5,7 +5,7 @@
  */
 import { StaffSyncError, isStaffSyncError } from './errors';
 import type { Identity } from './auth';
-import { canWrite } from './protocol/roles';
+import { authorizeFrame } from './protocol/roles';
 import { parseClientFrame, type ClientFrame } from './protocol/frames';
 import { ackFrame, broadcastFrame, errorFrame, pongFrame, syncResponseFrame, type ServerFrame } from './protocol/server-frames';
 import type { Change } from './protocol/staff';
@@ -46,9 +46,8 @@ export function createMessageService({ staffStore, onInternalError }: MessageSer
       case 'STAFF_CREATE':
       case 'STAFF_UPDATE':
       case 'STAFF_DELETE': {
-        if (!canWrite(identity.role)) {
-          throw new StaffSyncError('FORBIDDEN', `role ${identity.role} may not change staff`);
-        }
+        const denied = authorizeFrame(identity.role, frame.type);
+        if (denied) throw denied;
         return written(frame.requestId, await write(frame, ctx));
       }
     }

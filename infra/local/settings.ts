@@ -3,8 +3,8 @@
  * `npm start` work with nothing configured; each can point a piece at a real service.
  */
 import { resolve } from 'node:path';
+import { LOCAL_JWT_SECRET_DEFAULT } from './tokens';
 
-export const LOCAL_JWT_SECRET = 'local-stage-jwt-secret-at-least-32-chars';
 export const LOCAL_WEBHOOK_SECRET = 'local-stage-webhook-secret';
 
 export interface LocalStageSettings {
@@ -39,7 +39,7 @@ export function localSettings(env: NodeJS.ProcessEnv = process.env): LocalStageS
     dbPort: portFrom(env.DB_PORT, 54322, 'DB_PORT'),
     host: env.HOST ?? '127.0.0.1',
     dataDir: resolve(env.LOCAL_DATA_DIR ?? '.local'),
-    jwtSecret: env.SUPABASE_JWT_SECRET ?? LOCAL_JWT_SECRET,
+    jwtSecret: env.SUPABASE_JWT_SECRET ?? LOCAL_JWT_SECRET_DEFAULT,
     webhookSecret: env.WEBHOOK_SECRET ?? LOCAL_WEBHOOK_SECRET,
     ...(supabaseUrl && serviceKey ? { supabase: { url: supabaseUrl, serviceKey } } : {}),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
