@@ -164,7 +164,7 @@ export class Connection {
 
   private scheduleRetry(): void {
     if (this.stopped) return;
-    this.setStatus('reconnecting');
+    this.setStatus(this.everOpened ? 'reconnecting' : 'connecting');
     const delay = backoffDelay(this.failures++, this.options);
     this.retryTimer = setTimeout(() => void this.attempt(), delay);
   }

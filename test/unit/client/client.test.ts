@@ -1,0 +1,328 @@
+import { connect, isStaffSyncClientError, type StaffSyncClient, type StaffSyncClientError } from '../../../client/src';
+import type { Change } from '../../../shared/protocol/staff';
+import { FakeSocket } from './fake-socket';
+import { change, staff } from './fixtures';
+
+const URL_ = 'ws://stage.test/staff-sync';
+const flush = () => jest.advanceTimersByTimeAsync(0);
+
+interface Started {
+  client: StaffSyncClient;
+  socket: FakeSocket;
+  tokens: jest.Mock;
+  changes: Change[];
+  errors: StaffSyncClientError[];
+}
+
+/** A client whose first socket is open and whose initial snapshot (at `seq`) has been answered. */
+async function started({ seq = 0, records = [] as ReturnType<typeof staff>[], options = {} } = {}): Promise<Started> {
+  let n = 0;
+  const tokens = jest.fn(async () => `token-${++n}`);
+  const client = connect(URL_, tokens, { WebSocket: FakeSocket, requestTimeoutMs: 1000, reconnect: { initialDelayMs: 100 }, ...options });
+  const changes: Change[] = [];
+  const errors: StaffSyncClientError[] = [];
+  client.on('change', (c) => changes.push(c));
+  client.on('error', (e) => errors.push(e));
+  await flush();
+  const socket = FakeSocket.last;
+  socket.open();
+  await flush();
+  answerSync(socket, { mode: 'snapshot', staff: records, seq, hasMore: false });
+  await flush();
+  answerSync(socket, { mode: 'delta', changes: [], seq, hasMore: false });
+  await flush();
+  return { client, socket, tokens, changes, errors };
+}
+
+function answerSync(socket: FakeSocket, page: Record<string, unknown>): void {
+  const request = socket.sentOf('SYNC_REQUEST').at(-1);
+  if (!request) throw new Error('no SYNC_REQUEST to answer');
+  socket.receive({ type: 'SYNC_RESPONSE', requestId: request.requestId, ...page });
+}
+
+beforeEach(() => {
+  FakeSocket.reset();
+  jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick'] });
+});
+afterEach(() => {
+  jest.useRealTimers();
+  jest.restoreAllMocks();
+});
+
+describe('StaffSyncClient (scripted socket)', () => {
+  it('starts with a snapshot, then asks for the delta since its seq', async () => {
+    const record = staff({ n: 1 });
+    const { client, socket } = await started({ seq: 4, records: [record] });
+
+    const requests = socket.sentOf('SYNC_REQUEST').map((frame) => frame.payload);
+
+    expect(requests).toEqual([{}, { sinceSeq: 4 }]);
+    expect(client.state).toMatchObject({ lastSeq: 4, synced: true });
+    expect(client.get(record.id)).toEqual(record);
+    await expect(client.ready()).resolves.toBeUndefined();
+    client.close();
+  });
+
+  it('follows cursor pages of a delta', async () => {
+    const { client, socket } = await started();
+    const a = staff({ n: 1 });
+    const b = staff({ n: 2 });
+
+    const synced = client.sync();
+    await flush();
+    answerSync(socket, { mode: 'delta', changes: [change(1, a)], seq: 1, hasMore: true, cursor: 'next' });
+    await flush();
+    expect(socket.sentOf('SYNC_REQUEST').at(-1)?.payload).toEqual({ cursor: 'next' });
+    answerSync(socket, { mode: 'delta', changes: [change(2, b)], seq: 2, hasMore: false });
+    await synced;
+
+    expect(client.lastSeq ?? client.state.lastSeq).toBe(2);
+    expect(client.list().map((s) => s.id)).toEqual([a.id, b.id]);
+    client.close();
+  });
+
+  it('asks for a delta when a gap stays open for a second, and emits changes in seq order', async () => {
+    const { client, socket, changes } = await started();
+    const before = socket.sentOf('SYNC_REQUEST').length;
+
+    socket.receive({ type: 'STAFF_CREATE', change: change(2, staff({ n: 2 })) });
+    await jest.advanceTimersByTimeAsync(999);
+    expect(socket.sentOf('SYNC_REQUEST').length).toBe(before);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(socket.sentOf('SYNC_REQUEST').at(-1)?.payload).toEqual({ sinceSeq: 0 });
+    answerSync(socket, { mode: 'delta', changes: [change(1, staff({ n: 1 })), change(2, staff({ n: 2 }))], seq: 2, hasMore: false });
+    await flush();
+
+    expect(changes.map((c) => c.seq)).toEqual([1, 2]);
+    expect(client.state).toMatchObject({ lastSeq: 2, synced: true });
+    client.close();
+  });
+
+  it('needs no delta when the missing broadcast arrives within the second', async () => {
+    const { client, socket, changes } = await started();
+    const before = socket.sentOf('SYNC_REQUEST').length;
+
+    socket.receive({ type: 'STAFF_CREATE', change: change(2, staff({ n: 2 })) });
+    socket.receive({ type: 'STAFF_CREATE', change: change(1, staff({ n: 1 })) });
+    await jest.advanceTimersByTimeAsync(2000);
+
+    expect(changes.map((c) => c.seq)).toEqual([1, 2]);
+    expect(socket.sentOf('SYNC_REQUEST').length).toBe(before);
+    client.close();
+  });
+
+  it('sends a PING every heartbeat and asks for a delta when the PONG is ahead', async () => {
+    const { client, socket } = await started({ options: { heartbeatSeconds: 30 } });
+
+    await jest.advanceTimersByTimeAsync(30_000);
+    const ping = socket.sentOf('PING').at(-1);
+    socket.receive({ type: 'PONG', requestId: ping?.requestId, serverTime: 'now', seq: 3 });
+    await flush();
+
+    expect(socket.sentOf('SYNC_REQUEST').at(-1)?.payload).toEqual({ sinceSeq: 0 });
+    client.close();
+  });
+
+  it('replaces a socket whose PING gets no PONG', async () => {
+    const { client, socket } = await started({ options: { heartbeatSeconds: 30 } });
+
+    await jest.advanceTimersByTimeAsync(30_000 + 1000);
+    await jest.advanceTimersByTimeAsync(200);
+
+    expect(socket.closedWith).toBe(4000);
+    expect(FakeSocket.instances.length).toBe(2);
+    client.close();
+  });
+
+  it('reports a frame that is not the protocol as an error event and carries on', async () => {
+    const { client, socket, errors } = await started();
+
+    socket.receive({ message: 'Internal server error', connectionId: 'c=', requestId: 'r=' });
+
+    expect(errors.map((e) => e.code)).toEqual(['BAD_FRAME']);
+    expect(client.status).toBe('open');
+    client.close();
+  });
+
+  it('creates with a client-chosen UUID and applies the ACK at once', async () => {
+    const { client, socket, changes } = await started();
+
+    const created = client.create({ name: 'Ada' });
+    await flush();
+    const frame = socket.sentOf('STAFF_CREATE')[0]!;
+    const record = staff({ id: frame.payload.staff.id, name: 'Ada' });
+    socket.receive({ type: 'ACK', requestId: frame.requestId, change: change(1, record) });
+
+    expect(frame.payload.staff.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(frame.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await created).staff.name).toBe('Ada');
+    expect(client.get(record.id)?.name).toBe('Ada');
+    expect(changes.map((c) => c.seq)).toEqual([1]);
+    client.close();
+  });
+
+  it('bases an update on the local version and rejects an id it does not know', async () => {
+    const record = staff({ n: 1, version: 3 });
+    const { client, socket } = await started({ seq: 3, records: [record] });
+
+    void client.update(record.id, { name: 'x' });
+    const unknown = client.update(staff({ n: 99 }).id, { name: 'x' });
+    await flush();
+
+    expect(socket.sentOf('STAFF_UPDATE')[0]?.payload.baseVersion).toBe(3);
+    await expect(unknown).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(socket.sentOf('STAFF_UPDATE').length).toBe(1);
+    client.close();
+  });
+
+  it('sends a second write to a record only after the first is acknowledged, based on its result', async () => {
+    const record = staff({ n: 1 });
+    const { client, socket } = await started({ seq: 1, records: [record] });
+
+    const first = client.update(record.id, { name: 'one' });
+    const second = client.update(record.id, { position: 'two' });
+    await flush();
+    expect(socket.sentOf('STAFF_UPDATE').length).toBe(1);
+    const v2 = { ...record, version: 2, name: 'one' };
+    socket.receive({ type: 'ACK', requestId: socket.sentOf('STAFF_UPDATE')[0]!.requestId, change: change(2, v2) });
+    await first;
+    await flush();
+
+    expect(socket.sentOf('STAFF_UPDATE')[1]?.payload).toMatchObject({ baseVersion: 2, changes: { position: 'two' } });
+    socket.receive({ type: 'ACK', requestId: socket.sentOf('STAFF_UPDATE')[1]!.requestId, change: change(3, { ...v2, version: 3 }) });
+    await second;
+    client.close();
+  });
+
+  it('rejects a conflict with a typed error carrying current, and learns current', async () => {
+    const record = staff({ n: 1 });
+    const { client, socket } = await started({ seq: 1, records: [record] });
+    const current = { ...record, version: 2, name: 'theirs' };
+
+    const update = client.update(record.id, { name: 'mine' });
+    await flush();
+    socket.receive({ type: 'ERROR', requestId: socket.sentOf('STAFF_UPDATE')[0]!.requestId, code: 'VERSION_CONFLICT', message: 'changed', current });
+    const error = await update.catch((e: unknown) => e);
+
+    expect(isStaffSyncClientError(error) && error.code).toBe('VERSION_CONFLICT');
+    expect((error as StaffSyncClientError).current).toEqual(current);
+    expect(client.get(record.id)?.name).toBe('theirs');
+    client.close();
+  });
+
+  it('resolves a no-op update with null', async () => {
+    const record = staff({ n: 1 });
+    const { client, socket } = await started({ seq: 1, records: [record] });
+
+    const update = client.update(record.id, { name: record.name });
+    await flush();
+    socket.receive({ type: 'ACK', requestId: socket.sentOf('STAFF_UPDATE')[0]!.requestId, change: null, current: record });
+
+    await expect(update).resolves.toBeNull();
+    client.close();
+  });
+
+  it('retries a write with the same requestId after a timeout and after UPSTREAM_UNAVAILABLE', async () => {
+    const { client, socket } = await started();
+    jest.spyOn(Math, 'random').mockReturnValue(0.5);
+
+    const created = client.create({ name: 'Ada' });
+    await flush();
+    await jest.advanceTimersByTimeAsync(1000);
+    const [first, second] = socket.sentOf('STAFF_CREATE');
+    socket.receive({ type: 'ERROR', requestId: first!.requestId, code: 'UPSTREAM_UNAVAILABLE', message: 'db' });
+    await jest.advanceTimersByTimeAsync(500);
+    const sent = socket.sentOf('STAFF_CREATE');
+    socket.receive({ type: 'ACK', requestId: first!.requestId, change: change(1, staff({ id: first!.payload.staff.id })) });
+
+    expect(sent.length).toBe(3);
+    expect(new Set(sent.map((f) => f.requestId)).size).toBe(1);
+    expect(second).toEqual(first);
+    await expect(created).resolves.toMatchObject({ seq: 1 });
+    client.close();
+  });
+
+  it('gives up on a write after maxWriteAttempts timeouts with TIMEOUT', async () => {
+    const { client, socket } = await started({ options: { maxWriteAttempts: 2 } });
+
+    const created = client.create({ name: 'Ada' });
+    created.catch(() => undefined);
+    await flush();
+    await jest.advanceTimersByTimeAsync(2000);
+
+    await expect(created).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(socket.sentOf('STAFF_CREATE').length).toBe(2);
+    client.close();
+  });
+
+  it('sends a write in flight during a drop again on the next socket, with the same requestId', async () => {
+    const { client, socket, tokens } = await started();
+
+    const created = client.create({ name: 'Ada' });
+    await flush();
+    socket.drop();
+    await jest.advanceTimersByTimeAsync(200);
+    const next = FakeSocket.last;
+    next.open();
+    await flush();
+    const resent = next.sentOf('STAFF_CREATE')[0];
+
+    expect(next).not.toBe(socket);
+    expect(next.token).toBe('token-2');
+    expect(tokens).toHaveBeenLastCalledWith({ forceRefresh: false });
+    expect(resent?.requestId).toBe(socket.sentOf('STAFF_CREATE')[0]?.requestId);
+    expect(next.sentOf('SYNC_REQUEST').at(-1)?.payload).toEqual({ sinceSeq: 0 });
+    next.receive({ type: 'ACK', requestId: resent!.requestId, change: change(1, staff({ id: resent!.payload.staff.id })) });
+    await expect(created).resolves.toMatchObject({ seq: 1 });
+    client.close();
+  });
+
+  it('reconnects with a forced fresh token after TOKEN_EXPIRED, and the write goes through', async () => {
+    const { client, socket, tokens } = await started();
+
+    const created = client.create({ name: 'Ada' });
+    await flush();
+    const frame = socket.sentOf('STAFF_CREATE')[0]!;
+    socket.receive({ type: 'ERROR', requestId: frame.requestId, code: 'TOKEN_EXPIRED', message: 'expired' });
+    await jest.advanceTimersByTimeAsync(200);
+    FakeSocket.last.open();
+    await flush();
+    FakeSocket.last.receive({ type: 'ACK', requestId: frame.requestId, change: change(1, staff({ id: frame.payload.staff.id })) });
+
+    expect(socket.closedWith).toBe(4000);
+    expect(tokens).toHaveBeenLastCalledWith({ forceRefresh: true });
+    expect(FakeSocket.last.sentOf('STAFF_CREATE')[0]?.requestId).toBe(frame.requestId);
+    await expect(created).resolves.toMatchObject({ seq: 1 });
+    client.close();
+  });
+
+  it('backs off after refused handshakes and then forces a token refresh', async () => {
+    const tokens = jest.fn(async () => 'token');
+    const errors: string[] = [];
+    const client = connect(URL_, tokens, { WebSocket: FakeSocket, reconnect: { initialDelayMs: 100, forceRefreshAfter: 2 } });
+    client.on('error', (e) => errors.push(e.code));
+
+    for (let i = 0; i < 3; i++) {
+      await flush();
+      FakeSocket.last.refuse();
+      await jest.advanceTimersByTimeAsync(100 * 2 ** i);
+    }
+
+    expect(tokens.mock.calls.map(([context]) => context)).toEqual([{ forceRefresh: false }, { forceRefresh: false }, { forceRefresh: true }, { forceRefresh: true }]);
+    expect(errors).toEqual(['HANDSHAKE_FAILED', 'HANDSHAKE_FAILED', 'HANDSHAKE_FAILED']);
+    expect(client.status).toBe('connecting');
+    client.close();
+    expect(client.status).toBe('closed');
+  });
+
+  it('rejects pending calls with CLOSED when closed', async () => {
+    const { client } = await started();
+
+    const created = client.create({ name: 'Ada' });
+    await flush();
+    client.close();
+
+    await expect(created).rejects.toMatchObject({ code: 'CLOSED' });
+    await expect(client.sync()).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+});
