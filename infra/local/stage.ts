@@ -34,8 +34,8 @@ type Log = (message: string) => void;
 export async function startLocalStage(settings: LocalStageSettings, log: Log = () => {}): Promise<LocalStage> {
   const closers: Array<() => Promise<void>> = [];
   try {
-    const supabase = settings.supabase
-      ? { url: settings.supabase.url, serviceKey: settings.supabase.serviceKey, close: async () => {} }
+    const embedded = settings.supabase
+      ? undefined
       : await startLocalSupabase({
           dataDir: join(settings.dataDir, 'pgdata'),
           ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : {}),
@@ -45,12 +45,13 @@ export async function startLocalStage(settings: LocalStageSettings, log: Log = (
           jwtSecret: settings.jwtSecret,
           log,
         });
-    closers.push(() => supabase.close());
+    if (embedded) closers.push(() => embedded.close());
+    const supabase = embedded ?? settings.supabase!;
 
     const dynamo = settings.dynamodbEndpoint
       ? { endpoint: settings.dynamodbEndpoint, tableName: process.env.CONNECTIONS_TABLE ?? 'staff-sync-connections', close: async () => {} }
       : await startLocalDynamo({ path: join(settings.dataDir, 'dynamodb') });
-    closers.push(() => dynamo.close());
+    if (!settings.dynamodbEndpoint) closers.push(() => dynamo.close());
 
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
@@ -67,6 +68,8 @@ export async function startLocalStage(settings: LocalStageSettings, log: Log = (
       SUPABASE_URL: supabase.url,
       SUPABASE_SERVICE_KEY: supabase.serviceKey,
       SUPABASE_JWT_SECRET: settings.jwtSecret,
+      // The embedded Supabase has no asymmetric signing keys; HS256 is the local stage's only algorithm.
+      JWKS_URL: process.env.JWKS_URL ?? (embedded ? 'none' : `${supabase.url}/auth/v1/.well-known/jwks.json`),
       CONNECTIONS_TABLE: dynamo.tableName,
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       WS_MANAGEMENT_ENDPOINT: `http://127.0.0.1:${port}`,
@@ -91,7 +94,7 @@ export async function startLocalStage(settings: LocalStageSettings, log: Log = (
       stage: STAGE_NAME,
       handlers: { authorizer: lambdas.authorizer, connect: lambdas.connect, disconnect: lambdas.disconnect, message: lambdas.message },
     });
-    closers.unshift(() => gateway.close());
+    closers.push(() => gateway.close());
     const local = localRoutes({ jwtSecret: settings.jwtSecret, gateway });
 
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -110,27 +113,28 @@ export async function startLocalStage(settings: LocalStageSettings, log: Log = (
       writeHttpApiResult(res, await lambdas.http(event));
     }
 
-    if (!settings.supabase) {
+    if (embedded) {
       const relay = startWebhookRelay({
-        query: (supabase as { query: (sql: string, params?: unknown[]) => Promise<{ rows: unknown[] }> }).query,
+        query: (sql, params) => embedded.query(sql, params),
         url: `http://127.0.0.1:${port}/webhooks/supabase`,
         secret: settings.webhookSecret,
         intervalMs: settings.webhookPollMs,
         log,
       });
-      closers.unshift(() => relay.stop());
+      closers.push(() => relay.stop());
     }
 
     return {
       httpUrl,
       websocketUrl,
       supabaseUrl: supabase.url,
-      ...('dbPort' in supabase && typeof supabase.dbPort === 'number' ? { dbPort: supabase.dbPort } : {}),
+      ...(embedded?.dbPort !== undefined ? { dbPort: embedded.dbPort } : {}),
       port,
       dynamodbEndpoint: dynamo.endpoint,
       connectionsTable: dynamo.tableName,
+      // Last started, first stopped: the relay and gateway before the services they call.
       close: async () => {
-        for (const close of closers) await close().catch(() => undefined);
+        for (const close of closers.reverse()) await close().catch(() => undefined);
       },
     };
   } catch (error) {
