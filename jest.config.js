@@ -10,6 +10,8 @@ module.exports = {
     { ...base, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     { ...base, displayName: 'sql', testMatch: ['<rootDir>/test/sql/**/*.test.ts'] },
     { ...base, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+    // Each reliability suite starts the stage pieces it needs (its own faults, its own restarts).
+    { ...base, displayName: 'reliability', testMatch: ['<rootDir>/test/reliability/**/*.test.ts'] },
     {
       ...base,
       displayName: 'e2e',
