@@ -76,7 +76,7 @@ describe('StaffSyncClient (scripted socket)', () => {
     answerSync(socket, { mode: 'delta', changes: [change(2, b)], seq: 2, hasMore: false });
     await synced;
 
-    expect(client.lastSeq ?? client.state.lastSeq).toBe(2);
+    expect(client.state.lastSeq).toBe(2);
     expect(client.list().map((s) => s.id)).toEqual([a.id, b.id]);
     client.close();
   });
@@ -297,7 +297,7 @@ describe('StaffSyncClient (scripted socket)', () => {
   });
 
   it('backs off after refused handshakes and then forces a token refresh', async () => {
-    const tokens = jest.fn(async () => 'token');
+    const tokens = jest.fn(async (_context: { forceRefresh: boolean }) => 'token');
     const errors: string[] = [];
     const client = connect(URL_, tokens, { WebSocket: FakeSocket, reconnect: { initialDelayMs: 100, forceRefreshAfter: 2 } });
     client.on('error', (e) => errors.push(e.code));
