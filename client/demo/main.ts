@@ -1,0 +1,111 @@
+/**
+ * The staff-sync demo page (served by the local stage at /demo): pick an org and a role, get a
+ * token from `POST /local/token`, and watch the staff list stay in sync across tabs.
+ */
+import { connect, isStaffSyncClientError, type Staff, type StaffSyncClient } from '../src';
+import { Editor } from './editor';
+import { byId, logLine, renderRows } from './view';
+
+type Role = 'admin' | 'manager' | 'viewer';
+
+const params = new URLSearchParams(location.search);
+const wsUrl = params.get('ws') ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/staff-sync`;
+const userId = sessionStorage.getItem('staff-sync-demo-user') ?? `demo-${Math.random().toString(36).slice(2, 8)}`;
+sessionStorage.setItem('staff-sync-demo-user', userId);
+
+let client: StaffSyncClient | undefined;
+let role: Role = 'manager';
+const flash = new Set<string>();
+const log = (text: string, kind?: 'info' | 'error') => logLine(byId<HTMLOListElement>('log'), text, kind);
+const editor = new Editor(() => client, { log, changed: () => render() });
+
+async function fetchToken(orgId: string): Promise<string> {
+  const response = await fetch('/local/token', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ orgId, role, sub: userId }),
+  });
+  if (!response.ok) throw new Error(`POST /local/token answered ${response.status}`);
+  return ((await response.json()) as { token: string }).token;
+}
+
+function start(orgId: string, chosen: Role): void {
+  stop();
+  role = chosen;
+  client = connect(wsUrl, () => fetchToken(orgId));
+  client.on('status', (status) => {
+    const pill = byId('status');
+    pill.dataset.status = status;
+    pill.textContent = status === 'open' ? 'connected' : status;
+    log(`connection ${status}`);
+  });
+  client.on('state', () => render());
+  client.on('change', (change) => {
+    if (change.actor !== userId) {
+      flash.add(change.staffId);
+      editor.noticeRemoteChange(change.staff, change.op === 'delete');
+    }
+    log(`seq ${change.seq}: ${change.op} ${change.staff.name} (v${change.version}) by ${change.actor === userId ? 'you' : change.actor}`);
+  });
+  client.on('error', (error) => log(`${error.code}: ${error.message}`, 'error'));
+  byId('whoami').textContent = `you are ${userId} · ${role} in ${orgId}`;
+  byId<HTMLButtonElement>('disconnect').disabled = false;
+  const link = byId<HTMLAnchorElement>('another-tab');
+  link.href = `?org=${encodeURIComponent(orgId)}&role=${role}&autoconnect=1`;
+  link.hidden = false;
+  history.replaceState(null, '', `?org=${encodeURIComponent(orgId)}&role=${role}`);
+  render();
+}
+
+function stop(): void {
+  client?.close();
+  client = undefined;
+  editor.close();
+  flash.clear();
+  byId<HTMLButtonElement>('disconnect').disabled = true;
+  render();
+}
+
+async function remove(record: Staff): Promise<void> {
+  try {
+    await client?.remove(record.id);
+    log(`deleted ${record.name}`);
+  } catch (error) {
+    log(isStaffSyncClientError(error) ? `could not delete ${record.name}: ${error.code}: ${error.message}` : String(error), 'error');
+  }
+}
+
+function render(): void {
+  const staff = client?.list() ?? [];
+  const canWrite = client !== undefined && role !== 'viewer';
+  renderRows(byId<HTMLTableElement>('staff').tBodies[0]!, staff, { canWrite, editingId: editor.editingId, flash, edit: (record) => editor.open(record), remove: (record) => void remove(record) });
+  flash.clear();
+  byId('seq').textContent = client ? String(client.state.lastSeq) : '–';
+  byId('count').textContent = client ? `(${staff.length})` : '';
+  byId<HTMLButtonElement>('new').disabled = !canWrite;
+  const empty = byId('empty');
+  empty.hidden = staff.length > 0;
+  empty.textContent = !client ? 'Connect to an organisation to see its staff.' : client.state.synced ? (role === 'viewer' ? 'No staff yet (viewers cannot add any).' : 'No staff yet: add the first one.') : 'Loading…';
+  if (!client) {
+    const pill = byId('status');
+    pill.dataset.status = 'idle';
+    pill.textContent = 'not connected';
+  }
+}
+
+byId<HTMLFormElement>('session').addEventListener('submit', (event) => {
+  event.preventDefault();
+  start(byId<HTMLInputElement>('org').value.trim(), byId<HTMLSelectElement>('role').value as Role);
+});
+byId('disconnect').onclick = () => {
+  stop();
+  log('disconnected');
+};
+byId('new').onclick = () => editor.open();
+
+const presetOrg = params.get('org');
+const presetRole = params.get('role');
+if (presetOrg) byId<HTMLInputElement>('org').value = presetOrg;
+if (presetRole === 'admin' || presetRole === 'manager' || presetRole === 'viewer') byId<HTMLSelectElement>('role').value = presetRole;
+if (presetOrg && params.get('autoconnect') === '1') start(presetOrg, byId<HTMLSelectElement>('role').value as Role);
+render();
