@@ -1,0 +1,150 @@
+/**
+ * The client SDK against a running stage over real sockets: convergence, typed errors, a
+ * connection closed by the gateway, and an expired token.
+ */
+import { ApiGatewayManagementApiClient, DeleteConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import WebSocket from 'ws';
+import { connect, type Change, type ConnectOptions, type StaffSyncClient, type TokenProvider } from '../../client/src';
+import { logLinesWithTokens, rememberToken } from './support/hygiene';
+import { itLocal, newOrgId, stage, tokenFor, type TokenOptions } from './support/stage';
+
+const clients: StaffSyncClient[] = [];
+
+function open(token: TokenProvider, options: ConnectOptions = {}): StaffSyncClient {
+  const client = connect(stage.wsUrl, token, { WebSocket, requestTimeoutMs: 5000, reconnect: { initialDelayMs: 200 }, ...options });
+  clients.push(client);
+  return client;
+}
+
+const tokens = (options: TokenOptions) => jest.fn<Promise<string>, Parameters<TokenProvider>>(async () => rememberToken(await tokenFor(options)));
+
+/** Resolves when the predicate holds, checked on every event of the client. */
+function until(client: StaffSyncClient, predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      for (const off of offs) off();
+    };
+    const check = () => {
+      if (!predicate()) return;
+      done();
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`timed out waiting for ${what}; status ${client.status}, lastSeq ${client.state.lastSeq}`));
+    }, timeoutMs);
+    const offs = [client.on('state', check), client.on('status', check), client.on('change', check)];
+    check();
+  });
+}
+
+const comparable = (client: StaffSyncClient) => client.list().map(({ id, name, position, version }) => ({ id, name, position, version }));
+
+async function connectionIdsOf(orgId: string): Promise<string[]> {
+  const dynamo = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: process.env.LOCAL_STAGE_DYNAMODB_ENDPOINT!, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  );
+  const result = await dynamo.send(
+    new QueryCommand({ TableName: process.env.LOCAL_STAGE_CONNECTIONS_TABLE!, IndexName: 'orgId-index', KeyConditionExpression: 'orgId = :o', ExpressionAttributeValues: { ':o': orgId } }),
+  );
+  dynamo.destroy();
+  return (result.Items ?? []).map((item) => item.connectionId as string);
+}
+
+afterAll(() => {
+  for (const client of clients) client.close();
+  expect(logLinesWithTokens()).toEqual([]);
+});
+
+describe('client SDK against the stage', () => {
+  it('keeps two clients of one org converged', async () => {
+    const orgId = newOrgId();
+    const a = open(tokens({ orgId }));
+    const b = open(tokens({ orgId, role: 'admin' }));
+    await Promise.all([a.ready(), b.ready()]);
+
+    const { staff: ada } = await a.create({ name: 'Ada', position: 'Nurse' });
+    const { staff: bob } = await b.create({ name: 'Bob' });
+    await until(a, () => a.get(bob.id) !== undefined, 'a to see bob');
+    await b.update(ada.id, { position: 'Head nurse' });
+    await a.remove(bob.id);
+    await until(b, () => b.state.lastSeq === a.state.lastSeq && a.state.lastSeq === 4, 'both at seq 4');
+
+    expect(comparable(b)).toEqual(comparable(a));
+    expect(a.list()).toEqual([expect.objectContaining({ name: 'Ada', position: 'Head nurse', version: 2 })]);
+  });
+
+  it('rejects with typed errors carrying the protocol code', async () => {
+    const orgId = newOrgId();
+    const a = open(tokens({ orgId }));
+    const b = open(tokens({ orgId }));
+    const viewer = open(tokens({ orgId, role: 'viewer' }));
+    await Promise.all([a.ready(), b.ready(), viewer.ready()]);
+    const { staff } = await a.create({ name: 'Cleo', position: 'Porter' });
+    await a.update(staff.id, { position: 'Driver' });
+
+    const conflict = await b.update(staff.id, { position: 'Cook' }, 1).catch((error: unknown) => error);
+    const forbidden = await viewer.create({ name: 'Nope' }).catch((error: unknown) => error);
+    const missing = await a.update('7d1a54f4-3b7e-4c59-9a53-0a6a2b0f2f11', { name: 'x' }, 1).catch((error: unknown) => error);
+    const invalid = await a.create({ name: 'Dee', email: 'not an e-mail' }).catch((error: unknown) => error);
+
+    expect(conflict).toMatchObject({ name: 'StaffSyncClientError', code: 'VERSION_CONFLICT', current: { id: staff.id, version: 2, position: 'Driver' } });
+    expect(b.get(staff.id)?.version).toBe(2);
+    expect(forbidden).toMatchObject({ code: 'FORBIDDEN' });
+    expect(missing).toMatchObject({ code: 'NOT_FOUND' });
+    expect(invalid).toMatchObject({ code: 'VALIDATION_FAILED', details: [expect.objectContaining({ path: 'payload.staff.email' })] });
+  });
+
+  itLocal('reconnects after the gateway closes the connection and resyncs with nothing missed', async () => {
+    const orgId = newOrgId();
+    let letIn: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (letIn = resolve));
+    const provider = tokens({ orgId });
+    const observed = open(async (context) => {
+      if (provider.mock.calls.length > 0) await gate;
+      return provider(context);
+    });
+    await observed.ready();
+    const [connectionId] = await connectionIdsOf(orgId);
+    const writer = open(tokens({ orgId }));
+    await writer.ready();
+    const seen: Change[] = [];
+    observed.on('change', (change) => seen.push(change));
+
+    const management = new ApiGatewayManagementApiClient({ endpoint: stage.httpUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await management.send(new DeleteConnectionCommand({ ConnectionId: connectionId! }));
+    management.destroy();
+    await until(observed, () => observed.status === 'reconnecting', 'the drop to be noticed');
+    for (const name of ['Eve', 'Finn', 'Gus']) await writer.create({ name });
+    letIn();
+    await until(observed, () => observed.state.lastSeq === writer.state.lastSeq && observed.state.synced, 'the resync');
+
+    expect(seen.map((change) => change.seq)).toEqual([1, 2, 3]);
+    expect(comparable(observed)).toEqual(comparable(writer));
+    expect(provider).toHaveBeenCalledTimes(2);
+  }, 30_000);
+
+  it('reconnects with a fresh token after TOKEN_EXPIRED, and the write that met it goes through', async () => {
+    const orgId = newOrgId();
+    const expiresAt = Date.now() + 2000;
+    let calls = 0;
+    const provider = jest.fn<Promise<string>, Parameters<TokenProvider>>(async () => rememberToken(await tokenFor({ orgId, expiresInSeconds: ++calls === 1 ? 2 : 3600 })));
+    const client = open(provider);
+    await client.ready();
+    const statuses: string[] = [];
+    client.on('status', (status) => statuses.push(status));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 1100));
+
+    const { staff } = await client.create({ name: 'Hal' });
+
+    expect(provider).toHaveBeenCalledTimes(2);
+    expect(provider.mock.calls[1]).toEqual([{ forceRefresh: true }]);
+    expect(statuses).toEqual(['reconnecting', 'open']);
+    const other = open(tokens({ orgId }));
+    await other.ready();
+    expect(other.get(staff.id)?.name).toBe('Hal');
+  }, 20_000);
+});
