@@ -19,7 +19,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct, Node } from 'constructs';
 import { version } from '../package.json';
 import type { LogLevel } from './constructs/functions';
-import type { StaffSyncStackProps } from './stack';
+import { assertStageName, type StaffSyncStackProps } from './stack';
 
 const LOG_LEVELS: readonly LogLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
 
@@ -36,6 +36,7 @@ function text(node: Node, key: string): string | undefined {
 export function stackPropsFromContext(app: Construct): StaffSyncStackProps {
   const node = app.node;
   const stage = text(node, 'stage') ?? 'dev';
+  assertStageName(stage);
   const supabaseUrl = text(node, 'supabaseUrl');
   if (supabaseUrl !== undefined && !/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/.test(supabaseUrl)) {
     throw new Error(`context "supabaseUrl" must be an https:// origin such as https://abcd.supabase.co; got "${supabaseUrl}"`);

@@ -70,15 +70,20 @@ const STAGE_NAME = /^[a-z][a-z0-9-]{0,19}$/;
 const COMPLETE_SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 
+/** A stage name must name an API stage, a stack (`staff-sync-{stage}`) and secret paths. */
+export function assertStageName(stage: string): void {
+  if (!STAGE_NAME.test(stage)) {
+    throw new Error(`stage must be 1-20 lower-case letters, digits or "-", starting with a letter; got "${stage}"`);
+  }
+}
+
 export class StaffSyncStack extends Stack {
   readonly webSocketUrl: string;
   readonly httpApiUrl: string;
 
   constructor(scope: Construct, id: string, props: StaffSyncStackProps) {
     super(scope, id, props);
-    if (!STAGE_NAME.test(props.stage)) {
-      throw new Error(`stage must be 1-20 lower-case letters, digits or "-", starting with a letter; got "${props.stage}"`);
-    }
+    assertStageName(props.stage);
     const supabaseUrl = props.supabaseUrl ?? this.supabaseUrlParameter();
     const logRetention = props.logRetention;
 
