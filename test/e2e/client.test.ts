@@ -2,6 +2,7 @@
  * The client SDK against a running stage over real sockets: convergence, typed errors, a
  * connection closed by the gateway, and an expired token.
  */
+import { randomUUID } from 'node:crypto';
 import { ApiGatewayManagementApiClient, DeleteConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -18,7 +19,11 @@ function open(token: TokenProvider, options: ConnectOptions = {}): StaffSyncClie
   return client;
 }
 
-const tokens = (options: TokenOptions) => jest.fn<Promise<string>, Parameters<TokenProvider>>(async () => rememberToken(await tokenFor(options)));
+/** A token callback for one user (the same `sub` every time, as a real session's refresh gives). */
+const tokens = (options: TokenOptions) => {
+  const sub = options.sub ?? randomUUID();
+  return jest.fn<Promise<string>, Parameters<TokenProvider>>(async () => rememberToken(await tokenFor({ ...options, sub })));
+};
 
 /** Resolves when the predicate holds, checked on every event of the client. */
 function until(client: StaffSyncClient, predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
@@ -131,7 +136,8 @@ describe('client SDK against the stage', () => {
     const orgId = newOrgId();
     const expiresAt = Date.now() + 2000;
     let calls = 0;
-    const provider = jest.fn<Promise<string>, Parameters<TokenProvider>>(async () => rememberToken(await tokenFor({ orgId, expiresInSeconds: ++calls === 1 ? 2 : 3600 })));
+    const sub = randomUUID();
+    const provider = jest.fn<Promise<string>, Parameters<TokenProvider>>(async () => rememberToken(await tokenFor({ orgId, sub, expiresInSeconds: ++calls === 1 ? 2 : 3600 })));
     const client = open(provider);
     await client.ready();
     const statuses: string[] = [];
