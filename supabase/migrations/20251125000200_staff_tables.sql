@@ -77,10 +77,10 @@ create table public.staff (
 );
 create index staff_org_id_id_idx on public.staff (org_id, id);
 comment on table public.staff is
-  'staff-sync records. version, created_at, updated_at and updated_by are owned by triggers; every change is logged in staff_change_log.';
+  'staff-sync records. version, created_at, updated_at and updated_by are owned by triggers; every change is logged in staff_changes.';
 
 -- The change log. ONE writer: the triggers on staff (and staff_prune_log, which deletes old entries).
-create table public.staff_change_log (
+create table public.staff_changes (
   id bigint generated always as identity,
   org_id text not null,
   seq bigint not null,
@@ -93,16 +93,16 @@ create table public.staff_change_log (
   origin text not null,
   request_id text,
   at timestamptz not null default now(),
-  constraint staff_change_log_pkey primary key (id),
-  constraint staff_change_log_org_seq_key unique (org_id, seq),
-  constraint staff_change_log_staff_version_key unique (staff_id, version),
-  constraint staff_change_log_seq_check check (seq >= 1),
-  constraint staff_change_log_op_check check (op in ('create', 'update', 'delete')),
-  constraint staff_change_log_version_check check (version >= 1),
-  constraint staff_change_log_origin_check check (origin in ('ws', 'db'))
+  constraint staff_changes_pkey primary key (id),
+  constraint staff_changes_org_seq_key unique (org_id, seq),
+  constraint staff_changes_staff_version_key unique (staff_id, version),
+  constraint staff_changes_seq_check check (seq >= 1),
+  constraint staff_changes_op_check check (op in ('create', 'update', 'delete')),
+  constraint staff_changes_version_check check (version >= 1),
+  constraint staff_changes_origin_check check (origin in ('ws', 'db'))
 );
-create index staff_change_log_org_at_idx on public.staff_change_log (org_id, at);
-comment on table public.staff_change_log is
+create index staff_changes_org_at_idx on public.staff_changes (org_id, at);
+comment on table public.staff_changes is
   'Per-org change log: seq is gapless per org, staff is the record after the change in wire form (the last record for a delete).';
 
 -- One row per org: the last seq handed out (locked by the writing transaction, so seq is gapless)
@@ -139,11 +139,11 @@ create table public.staff_id_registry (
 );
 
 alter table public.staff enable row level security;
-alter table public.staff_change_log enable row level security;
+alter table public.staff_changes enable row level security;
 alter table public.staff_org_counters enable row level security;
 alter table public.staff_idempotency_keys enable row level security;
 alter table public.staff_id_registry enable row level security;
 
 -- No policies: the API roles reach the data only through the SECURITY DEFINER functions.
-revoke all on table public.staff, public.staff_change_log, public.staff_org_counters,
+revoke all on table public.staff, public.staff_changes, public.staff_org_counters,
   public.staff_idempotency_keys, public.staff_id_registry from public, anon, authenticated;

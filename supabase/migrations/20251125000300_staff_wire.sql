@@ -60,7 +60,7 @@ as $$
 $$;
 
 -- A change log row as a wire Change.
-create or replace function public.staff_change_to_wire(p_change public.staff_change_log)
+create or replace function public.staff_change_to_wire(p_change public.staff_changes)
 returns jsonb
 language sql stable
 security definer set search_path = public, pg_temp set lock_timeout = '3s'

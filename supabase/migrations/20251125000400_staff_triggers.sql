@@ -93,7 +93,7 @@ begin
   on conflict (org_id) do update set last_seq = c.last_seq + 1
   returning c.last_seq into v_seq;
 
-  insert into public.staff_change_log
+  insert into public.staff_changes
     (org_id, seq, op, staff_id, version, staff, changed_fields, actor, origin, request_id)
   values (
     v_row.org_id, v_seq, v_op, v_row.id, v_version, public.staff_to_wire(v_row), v_fields,
@@ -147,9 +147,9 @@ create trigger staff_log_change after insert or update or delete on public.staff
 create trigger staff_refuse_truncate before truncate on public.staff
   for each statement execute function public.staff_refuse_truncate();
 
-create trigger staff_change_log_guard before insert or update or delete on public.staff_change_log
+create trigger staff_changes_guard before insert or update or delete on public.staff_changes
   for each row execute function public.staff_guard_internal_write();
-create trigger staff_change_log_refuse_truncate before truncate on public.staff_change_log
+create trigger staff_changes_refuse_truncate before truncate on public.staff_changes
   for each statement execute function public.staff_refuse_truncate();
 create trigger staff_org_counters_guard before insert or update or delete on public.staff_org_counters
   for each row execute function public.staff_guard_internal_write();
@@ -162,14 +162,14 @@ create trigger staff_id_registry_refuse_truncate before truncate on public.staff
 
 -- Supabase Database Webhook shape for one log row (what pg_net posts; the local stage's relay
 -- delivers the same body from staff_webhook_events).
-create or replace function public.staff_webhook_body(p_change public.staff_change_log)
+create or replace function public.staff_webhook_body(p_change public.staff_changes)
 returns jsonb
 language sql stable
 security definer set search_path = public, pg_temp set lock_timeout = '3s'
 as $$
   select jsonb_build_object(
     'type', 'INSERT',
-    'table', 'staff_change_log',
+    'table', 'staff_changes',
     'schema', 'public',
     'record', to_jsonb(p_change),
     'old_record', null)
@@ -178,7 +178,7 @@ $$;
 -- Posts origin-'db' changes to the webhook Lambda through pg_net, with the URL and secret read from
 -- Vault (secrets 'staff_sync_webhook_url' and 'staff_sync_webhook_secret'). Never fails the write:
 -- a missing secret or a pg_net error is a warning (clients catch up through seq).
-create or replace function public.staff_change_log_webhook()
+create or replace function public.staff_webhook_post()
 returns trigger
 language plpgsql
 security definer set search_path = public, pg_temp set lock_timeout = '3s'
@@ -232,7 +232,7 @@ begin
       return;
     end;
   end if;
-  create trigger staff_change_log_webhook after insert on public.staff_change_log
-    for each row when (new.origin = 'db') execute function public.staff_change_log_webhook();
+  create trigger staff_webhook_post after insert on public.staff_changes
+    for each row when (new.origin = 'db') execute function public.staff_webhook_post();
 end
 $$;

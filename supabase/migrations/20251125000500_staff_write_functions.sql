@@ -301,7 +301,7 @@ language sql stable
 security definer set search_path = public, pg_temp set lock_timeout = '3s'
 as $$
   select public.staff_change_to_wire(l)
-    from public.staff_change_log l
+    from public.staff_changes l
    where l.staff_id = p_staff_id and l.version = p_version
 $$;
 
@@ -439,13 +439,13 @@ begin
 
   if p_base_version < v_current.version then
     -- Every version after baseVersion must still be in the log, or the merge cannot be judged.
-    select count(*) into v_logged from public.staff_change_log
+    select count(*) into v_logged from public.staff_changes
      where staff_id = p_staff_id and version > p_base_version and version <= v_current.version;
     if v_logged < v_current.version - p_base_version then
       perform public.staff_raise('PT409', 'version conflict', jsonb_build_object('current', v_current_wire));
     end if;
     select coalesce(array_agg(distinct f), '{}') into v_later
-      from public.staff_change_log l, unnest(l.changed_fields) as f
+      from public.staff_changes l, unnest(l.changed_fields) as f
      where l.staff_id = p_staff_id and l.version > p_base_version;
     if v_fields && v_later then
       perform public.staff_raise('PT409', 'version conflict', jsonb_build_object('current', v_current_wire));

@@ -111,7 +111,7 @@ begin
 
   for r in
     select l.seq, public.staff_change_to_wire(l) as wire
-      from public.staff_change_log l
+      from public.staff_changes l
      where l.org_id = p_org_id and l.seq > p_since_seq
      order by l.seq
      limit p_max_rows + 1
@@ -137,7 +137,7 @@ language sql stable
 security definer set search_path = public, pg_temp set lock_timeout = '3s'
 as $$
   select public.staff_change_to_wire(l)
-    from public.staff_change_log l
+    from public.staff_changes l
    where l.org_id = p_org_id and l.seq = p_seq
 $$;
 
@@ -149,7 +149,7 @@ language sql stable
 security definer set search_path = public, pg_temp set lock_timeout = '3s'
 as $$
   select coalesce(jsonb_agg(public.staff_webhook_body(l) order by l.id), '[]'::jsonb)
-    from (select * from public.staff_change_log
+    from (select * from public.staff_changes
            where id > coalesce(p_after_id, 0) and origin = 'db'
            order by id
            limit greatest(coalesce(p_limit, 100), 1)) as l
@@ -178,7 +178,7 @@ begin
     select c.org_id,
            least(
              c.last_seq - p_keep_changes,
-             coalesce((select min(l.seq) - 1 from public.staff_change_log l
+             coalesce((select min(l.seq) - 1 from public.staff_changes l
                         where l.org_id = c.org_id and l.at >= v_cutoff), c.last_seq)) as through
       from public.staff_org_counters c
   ), pruning as (
@@ -186,7 +186,7 @@ begin
       from bounds b join public.staff_org_counters c on c.org_id = b.org_id
      where b.through > c.pruned_through_seq
   ), deleted as (
-    delete from public.staff_change_log l
+    delete from public.staff_changes l
      using pruning p
      where l.org_id = p.org_id and l.seq <= p.through
     returning 1

@@ -1,0 +1,123 @@
+/** Shared steps of the SQL suites: fresh orgs and request ids, the write functions, the raw log. */
+import type { PGlite } from '@electric-sql/pglite';
+import { randomUUID } from 'node:crypto';
+import { changeSchema, staffSchema, type Change, type Staff } from '../../shared/protocol/staff';
+import { callFn } from '../helpers/pglite';
+
+export const ACTOR = 'user-1';
+
+export const newOrg = (): string => `org_${randomUUID().slice(0, 8)}`;
+export const newRequestId = (): string => `req-${randomUUID()}`;
+
+export interface WriteReply {
+  change: Change | null;
+  merged?: boolean;
+  current?: Staff;
+  replayed?: boolean;
+}
+
+interface CallOptions {
+  readonly actor?: string;
+  readonly requestId?: string;
+}
+
+/** Validates the reply's wire form with the shared schemas, so every suite checks it. */
+function checked(reply: WriteReply): WriteReply {
+  if (reply.change !== null) changeSchema.parse(reply.change);
+  if (reply.current !== undefined) staffSchema.parse(reply.current);
+  return reply;
+}
+
+export async function createStaff(db: PGlite, org: string, staff: unknown, options: CallOptions = {}): Promise<WriteReply> {
+  return checked(
+    await callFn<WriteReply>(db, 'staff_create', {
+      p_org_id: org,
+      p_actor: options.actor ?? ACTOR,
+      p_request_id: options.requestId ?? newRequestId(),
+      p_staff: staff,
+    }),
+  );
+}
+
+/** Creates a record and returns it (wire form). */
+export async function seedStaff(db: PGlite, org: string, staff: Record<string, unknown> = {}): Promise<Staff> {
+  const reply = await createStaff(db, org, { name: 'Ada Lovelace', ...staff });
+  return reply.change!.staff;
+}
+
+export async function updateStaff(
+  db: PGlite,
+  org: string,
+  staffId: string,
+  baseVersion: number | null,
+  changes: unknown,
+  options: CallOptions = {},
+): Promise<WriteReply> {
+  return checked(
+    await callFn<WriteReply>(db, 'staff_update', {
+      p_org_id: org,
+      p_actor: options.actor ?? ACTOR,
+      p_request_id: options.requestId ?? newRequestId(),
+      p_staff_id: staffId,
+      p_base_version: baseVersion,
+      p_changes: changes,
+    }),
+  );
+}
+
+export async function deleteStaff(
+  db: PGlite,
+  org: string,
+  staffId: string,
+  baseVersion: number | null,
+  options: CallOptions = {},
+): Promise<WriteReply> {
+  return checked(
+    await callFn<WriteReply>(db, 'staff_delete', {
+      p_org_id: org,
+      p_actor: options.actor ?? ACTOR,
+      p_request_id: options.requestId ?? newRequestId(),
+      p_staff_id: staffId,
+      p_base_version: baseVersion,
+    }),
+  );
+}
+
+export interface LogRow {
+  id: number;
+  org_id: string;
+  seq: number;
+  op: string;
+  staff_id: string;
+  version: number;
+  staff: Staff;
+  changed_fields: string[];
+  actor: string;
+  origin: string;
+  request_id: string | null;
+}
+
+/** The org's change log as stored (read as the database owner). */
+export async function logOf(db: PGlite, org: string): Promise<LogRow[]> {
+  const { rows } = await db.query<LogRow>(
+    `select id::int, org_id, seq::int, op, staff_id, version, staff, changed_fields, actor, origin, request_id
+       from public.staff_changes where org_id = $1 order by seq`,
+    [org],
+  );
+  return rows;
+}
+
+/** Row counts that a refused write must leave unchanged. */
+export async function footprint(db: PGlite): Promise<Record<string, number>> {
+  const { rows } = await db.query<Record<string, number>>(
+    `select (select count(*)::int from public.staff) as staff,
+            (select count(*)::int from public.staff_changes) as changes,
+            (select count(*)::int from public.staff_idempotency_keys) as keys,
+            (select count(*)::int from public.staff_id_registry) as ids,
+            (select coalesce(sum(last_seq), 0)::int from public.staff_org_counters) as seqs`,
+  );
+  return rows[0]!;
+}
+
+export const latestSeq = (db: PGlite, org: string): Promise<number> =>
+  callFn<number>(db, 'staff_latest_seq', { p_org_id: org }).then(Number);
