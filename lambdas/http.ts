@@ -5,7 +5,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { loadServiceInfo, loadWebhookConfig } from '../shared/config';
 import { checkHealth } from '../shared/health';
 import { logger, setRequestKeys } from '../shared/logger';
-import { MESSAGE_TYPES } from '../shared/protocol/frames';
+import { CLIENT_FRAME_TYPES } from '../shared/protocol/client-frames';
 import { broadcastFrame } from '../shared/protocol/server-frames';
 import { resolveSecret } from '../shared/secrets';
 import { WEBHOOK_SECRET_HEADER, parseWebhookSignal, secretMatches } from '../shared/webhook';
@@ -41,7 +41,7 @@ function info(event: APIGatewayProxyEventV2): APIGatewayProxyStructuredResultV2 
     version: service.version,
     stage: service.stage,
     endpoints: { websocket: service.websocketUrl ?? null, health: `${base}/health` },
-    messageTypes: MESSAGE_TYPES,
+    messageTypes: CLIENT_FRAME_TYPES,
   });
 }
 

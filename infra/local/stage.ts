@@ -12,6 +12,7 @@ import { startWebhookRelay } from './db/webhook-relay';
 import { startLocalDynamo } from './dynamo';
 import { createWebSocketGateway } from './gateway';
 import { readBody, toHttpApiEvent, writeHttpApiResult } from './http-event';
+import { demoPage } from './demo';
 import { localRoutes } from './local-routes';
 import type { LocalStageSettings } from './settings';
 
@@ -95,7 +96,7 @@ export async function startLocalStage(settings: LocalStageSettings, log: Log = (
       handlers: { authorizer: lambdas.authorizer, connect: lambdas.connect, disconnect: lambdas.disconnect, message: lambdas.message },
     });
     closers.push(() => gateway.close());
-    const local = localRoutes({ jwtSecret: settings.jwtSecret, gateway });
+    const local = localRoutes({ jwtSecret: settings.jwtSecret, gateway, demoPage });
 
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void route(req, res).catch((error: unknown) => {

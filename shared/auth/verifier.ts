@@ -12,7 +12,8 @@ import { identityFromClaims, type Identity } from './claims';
 import { unauthorized, unavailable } from './errors';
 
 export const MIN_SECRET_BYTES = 32;
-const MAX_TOKEN_CHARS = 16 * 1024;
+/** Supabase access tokens are 1–2 KB; a much larger one is refused before any parsing. */
+const MAX_TOKEN_CHARS = 8 * 1024;
 const ASYMMETRIC_ALGORITHMS = ['ES256', 'RS256'];
 
 export interface TokenVerifierOptions {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TestClient } from './support/client';
 import { logLinesWithTokens } from './support/hygiene';
 import { newOrgId } from './support/stage';
-import { barrier, changeOf, createStaff, newStaff } from './support/staff';
+import { barrier, changeOf, createStaff, newStaff, skipThrough } from './support/staff';
 
 describe('frames and errors (PROTOCOL.md section 3)', () => {
   const orgId = newOrgId();
@@ -44,8 +44,8 @@ describe('frames and errors (PROTOCOL.md section 3)', () => {
   });
 
   it('broadcasts updates and deletes with their op', async () => {
-    const { staff } = await createStaff(writer);
-    observer.skipReceived();
+    const { staff, seq } = await createStaff(writer);
+    await skipThrough(observer, seq);
 
     const update = await writer.request({ type: 'STAFF_UPDATE', payload: { staffId: staff.id, baseVersion: 1, changes: { position: 'Head nurse' } } });
     const remove = await writer.request({ type: 'STAFF_DELETE', payload: { staffId: staff.id, baseVersion: 2 } });

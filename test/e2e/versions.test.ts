@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TestClient } from './support/client';
 import { logLinesWithTokens } from './support/hygiene';
 import { newOrgId } from './support/stage';
-import { barrier, changeOf, createStaff, newStaff } from './support/staff';
+import { barrier, changeOf, createStaff, newStaff, skipThrough } from './support/staff';
 
 describe('versions, conflicts and idempotency (PROTOCOL.md sections 4 and 5)', () => {
   const orgId = newOrgId();
@@ -51,8 +51,8 @@ describe('versions, conflicts and idempotency (PROTOCOL.md sections 4 and 5)', (
   });
 
   it('answers a no-op update with change null and the current record, and broadcasts nothing', async () => {
-    const { staff } = await createStaff(a, { position: 'Porter' });
-    observer.skipReceived();
+    const { staff, seq } = await createStaff(a, { position: 'Porter' });
+    await skipThrough(observer, seq);
 
     const noop = await update(a, staff.id, 1, { position: 'Porter' });
 

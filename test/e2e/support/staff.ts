@@ -26,3 +26,9 @@ export async function barrier(writer: TestClient, observer: TestClient): Promise
     throw new Error(`expected the barrier's broadcast (seq ${seq}) next, got ${JSON.stringify(next)}`);
   }
 }
+
+/** Waits until the observer has received the broadcast of `seq`, then marks everything so far as seen. */
+export async function skipThrough(observer: TestClient, seq: number): Promise<void> {
+  await observer.waitFor((frame) => typeof frame.change === 'object' && frame.change !== null && changeOf(frame).seq >= seq);
+  observer.skipReceived();
+}
