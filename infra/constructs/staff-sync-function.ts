@@ -47,6 +47,8 @@ export class StaffSyncFunction extends Construct {
     if (props.memorySize < 128 || props.memorySize > 10240) {
       throw new Error(`memorySize of ${props.name} must be 128-10240 MB, got ${props.memorySize}`);
     }
+    // A month of logs covers incident review and the weekly look at trends. Keeping logs
+    // longer only grows storage, and the stack's log groups are deleted with it.
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
