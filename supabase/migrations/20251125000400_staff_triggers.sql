@@ -213,24 +213,24 @@ end
 $$;
 
 -- The trigger exists only where pg_net and Vault do (Supabase), so these migrations also apply to
--- plain PostgreSQL and PGlite.
+-- plain PostgreSQL and PGlite. pg_net is enabled here when it is available but not yet enabled.
 do $$
 begin
-  if to_regnamespace('vault') is null then
+  if to_regclass('vault.decrypted_secrets') is null then
     raise notice 'staff-sync: no Vault here; database-origin changes are not posted by pg_net';
     return;
   end if;
-  if not exists (select 1 from pg_extension where extname = 'pg_net') then
-    if not exists (select 1 from pg_available_extensions where name = 'pg_net') then
-      raise notice 'staff-sync: pg_net is not available; database-origin changes are not posted';
-      return;
-    end if;
+  if to_regprocedure('net.http_post(text,jsonb,jsonb,jsonb,integer)') is null
+     and exists (select 1 from pg_available_extensions where name = 'pg_net') then
     begin
       create extension if not exists pg_net;
     exception when others then
-      raise notice 'staff-sync: pg_net could not be enabled (%); database-origin changes are not posted', sqlerrm;
-      return;
+      raise notice 'staff-sync: pg_net could not be enabled (%)', sqlerrm;
     end;
+  end if;
+  if to_regprocedure('net.http_post(text,jsonb,jsonb,jsonb,integer)') is null then
+    raise notice 'staff-sync: no pg_net here; database-origin changes are not posted';
+    return;
   end if;
   create trigger staff_webhook_post after insert on public.staff_changes
     for each row when (new.origin = 'db') execute function public.staff_webhook_post();
