@@ -33,10 +33,9 @@ function start(orgId: string, chosen: Role): void {
   stop();
   role = chosen;
   client = connect(wsUrl, () => fetchToken(orgId));
+  showStatus(client.status);
   client.on('status', (status) => {
-    const pill = byId('status');
-    pill.dataset.status = status;
-    pill.textContent = status === 'open' ? 'connected' : status;
+    showStatus(status);
     log(`connection ${status}`);
   });
   client.on('state', () => render());
@@ -55,6 +54,12 @@ function start(orgId: string, chosen: Role): void {
   link.hidden = false;
   history.replaceState(null, '', `?org=${encodeURIComponent(orgId)}&role=${role}`);
   render();
+}
+
+function showStatus(status: StaffSyncClient['status'] | 'idle'): void {
+  const pill = byId('status');
+  pill.dataset.status = status;
+  pill.textContent = status === 'open' ? 'connected' : status === 'idle' ? 'not connected' : status;
 }
 
 function stop(): void {
@@ -86,11 +91,7 @@ function render(): void {
   const empty = byId('empty');
   empty.hidden = staff.length > 0;
   empty.textContent = !client ? 'Connect to an organisation to see its staff.' : client.state.synced ? (role === 'viewer' ? 'No staff yet (viewers cannot add any).' : 'No staff yet: add the first one.') : 'Loading…';
-  if (!client) {
-    const pill = byId('status');
-    pill.dataset.status = 'idle';
-    pill.textContent = 'not connected';
-  }
+  if (!client) showStatus('idle');
 }
 
 byId<HTMLFormElement>('session').addEventListener('submit', (event) => {

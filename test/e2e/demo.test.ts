@@ -30,6 +30,7 @@ suite('demo page in headless Chromium', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     [a, b] = await Promise.all([context.newPage(), context.newPage()]);
     for (const page of [a, b]) {
+      page.setDefaultTimeout(10_000);
       page.on('pageerror', (error) => {
         throw error;
       });
@@ -64,7 +65,7 @@ suite('demo page in headless Chromium', () => {
     await row(b, 'Head nurse').waitFor();
     expect(await row(b, 'Ada Lovelace').locator('td').allTextContents()).toEqual(['Ada Lovelace', 'Head nurse', '', '', 'active', '2', 'EditDelete']);
     expect(await b.textContent('#seq')).toBe('2');
-  });
+  }, 30_000);
 
   it('shows a conflict when two pages edit the same field', async () => {
     await a.click('#new');
@@ -88,5 +89,5 @@ suite('demo page in headless Chromium', () => {
     await b.click('#overwrite');
     await row(a, 'Midwife').waitFor();
     expect(await a.isVisible('#conflict')).toBe(false);
-  });
+  }, 30_000);
 });
