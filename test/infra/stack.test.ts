@@ -394,6 +394,11 @@ describe('context', () => {
     expect(() => synthStack({ stage: 'Prod_1' })).toThrow(/stage must be/);
   });
 
+  it('refuses a Supabase URL that is not an https origin', () => {
+    expect(() => synthStack({ supabaseUrl: 'http://abcd.supabase.co' })).toThrow(/https:\/\/ origin/);
+    expect(() => synthStack({ supabaseUrl: 'https://abcd.supabase.co/rest/v1' })).toThrow(/https:\/\/ origin/);
+  });
+
   it('refuses JWKS off without an HS256 secret, since no token could be verified', () => {
     expect(() => synthStack({ jwksUrl: 'none' })).toThrow(/no token could ever be verified/);
   });
