@@ -43,10 +43,11 @@ async function fixture(): Promise<Blob | undefined> {
   }
 }
 
-/** PGlite in memory (from the migrated fixture) unless `dataDir` or `databaseUrl` is given; no socket unless `dbPort`. */
+/** PGlite in memory unless `dataDir` or `databaseUrl` is given (a new database starts from the migrated fixture); no socket unless `dbPort`. */
 export async function startTestSupabase(options: TestSupabaseOptions = {}): Promise<LocalSupabase> {
-  const inMemory = !options.databaseUrl && (options.dataDir ?? 'memory://') === 'memory://';
-  const loadDataDir = inMemory && !options.loadDataDir ? await fixture() : options.loadDataDir;
+  const dataDir = options.dataDir ?? 'memory://';
+  const fresh = dataDir === 'memory://' || !existsSync(join(dataDir, 'PG_VERSION'));
+  const loadDataDir = !options.databaseUrl && fresh && !options.loadDataDir ? await fixture() : options.loadDataDir;
   return startLocalSupabase({
     dataDir: 'memory://',
     port: 0,

@@ -33,7 +33,7 @@ export interface LocalSupabaseOptions {
   readonly connectionWaitMs?: number;
   /** @default supabase/migrations */
   readonly migrationsDir?: string;
-  /** A `dumpDataDir()` tarball to start from (PGlite, `memory://` only). */
+  /** A `dumpDataDir()` tarball to start from (PGlite: `memory://` or a folder without a database yet). */
   readonly loadDataDir?: Blob;
   readonly log?: LocalDbLog;
 }

@@ -22,7 +22,7 @@ export interface PgliteHostOptions {
   readonly connectionWaitMs?: number;
   /** @default supabase/migrations */
   readonly migrationsDir?: string;
-  /** A `dumpDataDir()` tarball to start from (test fixtures); only with `memory://`. */
+  /** A `dumpDataDir()` tarball to start from (test fixtures); used for `memory://` or a folder that holds no database yet. */
   readonly loadDataDir?: Blob;
   readonly log?: LocalDbLog;
 }
@@ -106,8 +106,9 @@ class PgliteExecutor implements DbExecutor {
 export async function openPglite(options: PgliteHostOptions = {}): Promise<PgliteHost> {
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
   const lockFile = isMemory(dataDir) ? undefined : claimDataDir(dataDir, options.log);
+  const fresh = isMemory(dataDir) || !existsSync(join(dataDir, 'PG_VERSION'));
   const db = await PGlite.create(isMemory(dataDir) ? 'memory://' : resolve(dataDir), {
-    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    ...(options.loadDataDir && fresh ? { loadDataDir: options.loadDataDir } : {}),
   });
   await db.exec(SUPABASE_BOOTSTRAP_SQL);
   const appliedMigrations = await applyMigrations(
