@@ -3,20 +3,19 @@
  * and promise-returning writes that are retried safely (same requestId) until they are known to
  * have committed or been refused.
  */
-import type { WriteFrame } from '../../shared/protocol/client-frames';
-import type { AckFrame } from '../../shared/protocol/server-frames';
 import type { StaffChanges, StaffInput } from '../../shared/protocol/staff-input';
 import type { Change, Staff } from '../../shared/protocol/staff';
 import { backoffDelay } from './backoff';
 import { Connection, type ConnectionStatus, type TokenSource } from './connection';
 import { Emitter } from './emitter';
 import { StaffSyncClientError, isStaffSyncClientError } from './errors';
-import { checkOutgoing, errorFromFrame, parseServerFrame } from './frames';
+import { errorFromFrame, parseServerFrame } from './frames';
 import { resolveOptions, type ConnectOptions, type ResolvedOptions } from './options';
 import { Requests } from './requests';
 import { LocalState } from './state';
 import { Synchronizer } from './sync';
 import { uuid } from './uuid';
+import { Writes } from './writes';
 
 export interface StaffSyncState {
   /** A live, read-only view of the org's staff by id. */
@@ -46,7 +45,7 @@ export class StaffSyncClient {
   private readonly connection: Connection;
   private readonly requests: Requests;
   private readonly syncer: Synchronizer;
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly writes: Writes;
   private openWaiters: Array<{ resolve(): void; reject(error: Error): void }> = [];
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private statePending = false;
@@ -89,6 +88,15 @@ export class StaffSyncClient {
       },
       changed: () => this.stateChanged(),
       failed: (error) => this.events.emit('error', error),
+    });
+    this.writes = new Writes({
+      requests: this.requests,
+      state: this.local,
+      syncer: this.syncer,
+      changed: () => this.stateChanged(),
+      assertOpen: (requestId) => {
+        if (this.closed) throw closedError(requestId);
+      },
     });
     this.connection.start();
   }
@@ -136,12 +144,7 @@ export class StaffSyncClient {
    * const { staff } = await client.create({ name: 'Ada Lovelace', position: 'Nurse' });
    */
   create(input: StaffInput): Promise<Change> {
-    const id = input.id ?? uuid();
-    return this.serial(id, async () => {
-      const change = await this.write({ type: 'STAFF_CREATE', requestId: uuid(), payload: { staff: { ...input, id } } });
-      if (!change) throw new StaffSyncClientError('BAD_FRAME', 'the server acknowledged a create without a change');
-      return change;
-    });
+    return this.writes.create(input);
   }
 
   /**
@@ -154,18 +157,12 @@ export class StaffSyncClient {
    * catch (error) { if (isStaffSyncClientError(error) && error.code === 'VERSION_CONFLICT') show(error.current); }
    */
   update(id: string, changes: StaffChanges, baseVersion?: number): Promise<Change | null> {
-    return this.serial(id, () =>
-      this.write({ type: 'STAFF_UPDATE', requestId: uuid(), payload: { staffId: id, baseVersion: this.baseVersionOf(id, baseVersion), changes } }),
-    );
+    return this.writes.update(id, changes, baseVersion);
   }
 
   /** Deletes a record; `baseVersion` (default: the local version) must be the current one. */
   remove(id: string, baseVersion?: number): Promise<Change> {
-    return this.serial(id, async () => {
-      const change = await this.write({ type: 'STAFF_DELETE', requestId: uuid(), payload: { staffId: id, baseVersion: this.baseVersionOf(id, baseVersion) } });
-      if (!change) throw new StaffSyncClientError('BAD_FRAME', 'the server acknowledged a delete without a change');
-      return change;
-    });
+    return this.writes.remove(id, baseVersion);
   }
 
   /** Asks for everything since `lastSeq` (a snapshot the first time) and resolves when caught up. */
@@ -197,6 +194,7 @@ export class StaffSyncClient {
   private lost(): void {
     clearInterval(this.heartbeat);
     this.requests.disconnected();
+    this.syncer.offline();
   }
 
   private received(data: unknown): void {
@@ -232,51 +230,6 @@ export class StaffSyncClient {
         if (isStaffSyncClientError(error) && error.code === 'TIMEOUT') this.connection.restart({ forceRefresh: false });
       },
     );
-  }
-
-  private async write(frame: WriteFrame): Promise<Change | null> {
-    if (this.closed) throw closedError(frame.requestId);
-    const invalid = checkOutgoing(frame);
-    if (invalid) throw invalid;
-    let ack: AckFrame;
-    try {
-      ack = await this.requests.write(frame);
-    } catch (error) {
-      if (isStaffSyncClientError(error) && error.current && this.local.applyCurrent(error.current)) this.stateChanged();
-      if (isStaffSyncClientError(error) && error.code === 'NOT_FOUND') void this.syncer.start();
-      throw error;
-    }
-    if (ack.change) {
-      // Our own write is committed: show it now, and let its seq take its turn for `change`.
-      if (this.local.applyEarly(ack.change)) this.stateChanged();
-      this.syncer.ingest([ack.change]);
-    } else if (ack.current && this.local.applyCurrent(ack.current)) {
-      this.stateChanged();
-    }
-    return ack.change;
-  }
-
-  private baseVersionOf(id: string, given: number | undefined): number {
-    if (given !== undefined) return given;
-    const version = this.local.version(id);
-    if (version === undefined) {
-      throw new StaffSyncClientError('NOT_FOUND', `staff ${id} is not in the local state; pass baseVersion to write it anyway`);
-    }
-    return version;
-  }
-
-  /** Runs writes to one record one after another, so each default `baseVersion` sees the last result. */
-  private serial<T>(id: string, task: () => Promise<T>): Promise<T> {
-    const run = (this.chains.get(id) ?? Promise.resolve()).then(task);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.chains.set(id, tail);
-    void tail.then(() => {
-      if (this.chains.get(id) === tail) this.chains.delete(id);
-    });
-    return run;
   }
 
   private whenOpen(): Promise<void> {

@@ -57,8 +57,14 @@ export class Synchronizer {
     else void this.start();
   }
 
+  /** The socket dropped: not known to be current until the sync after the reconnect. */
+  offline(): void {
+    this.setSynced(false);
+  }
+
   /** Starts a sync unless one is running; failures are reported through `failed`. */
   start(): Promise<void> {
+    this.setSynced(false);
     this.running ??= this.loop().finally(() => {
       this.running = undefined;
       this.watchGap();
@@ -74,11 +80,7 @@ export class Synchronizer {
 
   private watchGap(): void {
     const { state } = this.deps;
-    const synced = this.baseline && !state.hasGap && !this.running;
-    if (synced !== this.synced) {
-      this.synced = synced;
-      this.deps.changed();
-    }
+    this.setSynced(this.baseline && !state.hasGap && !this.running);
     const behind = state.hasGap || (this.again && !this.running);
     if (!behind || this.gapTimer || this.stopped) return;
     this.gapTimer = setTimeout(() => {
@@ -87,6 +89,12 @@ export class Synchronizer {
       this.again = false;
       if (this.deps.state.hasGap || again) void this.start();
     }, this.deps.gapTimeoutMs);
+  }
+
+  private setSynced(synced: boolean): void {
+    if (synced === this.synced) return;
+    this.synced = synced;
+    this.deps.changed();
   }
 
   private async loop(): Promise<void> {
