@@ -1,0 +1,77 @@
+/**
+ * Racing clients through the full stage (the `npm start` process): ≥ 20 SDK clients write the
+ * same records at once, on PGlite and on a real PostgreSQL 15 (DATABASE_URL, a throwaway
+ * cluster). Every ACKed write is in the log, seq is gapless, exactly one of many racing deletes
+ * wins, and every client's local state hashes the same as the database.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { PG_SKIP_MESSAGE, startPgCluster, type PgCluster } from '../helpers/pg-cluster';
+import { runRace } from './support/racing';
+import { databaseUrlOf, startStageProcess, type StageProcess } from './support/stage-process';
+
+const SOAK = process.env.SOAK === '1';
+const CLIENTS = SOAK ? 60 : 24;
+const WRITES_PER_CLIENT = SOAK ? 40 : 12;
+
+jest.setTimeout(120_000);
+
+const newOrg = (label: string): string => `race-${label}-${randomBytes(4).toString('hex')}`;
+
+describe('racing clients through the full stage', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'staff-sync-racing-'));
+  let stage: StageProcess | undefined;
+  let cluster: PgCluster | null = null;
+
+  afterEach(async () => {
+    await stage?.stop();
+    stage = undefined;
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(`keeps every ACKed write, a gapless seq and ${CLIENTS} identical local states on PGlite`, async () => {
+    stage = await startStageProcess({ dataDir: join(dir, 'pglite'), logFile: join(dir, 'pglite.log') });
+
+    const { figures, problems } = await runRace({
+      websocketUrl: stage.websocketUrl,
+      jwtSecret: stage.jwtSecret,
+      databaseUrl: databaseUrlOf(stage),
+      orgId: newOrg('pglite'),
+      clients: CLIENTS,
+      writesPerClient: WRITES_PER_CLIENT,
+    });
+
+    console.log(`racing on PGlite: ${JSON.stringify(figures)}`);
+    expect(problems).toEqual([]);
+    expect(figures.conflicts).toBeGreaterThan(0);
+    expect(figures.accepted).toBe(figures.lastSeq);
+  });
+
+  it(`keeps every ACKed write, a gapless seq and ${CLIENTS} identical local states on PostgreSQL 15`, async () => {
+    cluster = await startPgCluster();
+    if (!cluster) {
+      console.log(`racing on PostgreSQL 15 ${PG_SKIP_MESSAGE}`);
+      return;
+    }
+    stage = await startStageProcess({ dataDir: join(dir, 'pg'), logFile: join(dir, 'pg.log'), env: { DATABASE_URL: cluster.connectionString } });
+
+    const { figures, problems } = await runRace({
+      websocketUrl: stage.websocketUrl,
+      jwtSecret: stage.jwtSecret,
+      databaseUrl: cluster.connectionString,
+      orgId: newOrg('pg15'),
+      clients: CLIENTS,
+      writesPerClient: WRITES_PER_CLIENT,
+    });
+
+    console.log(`racing on PostgreSQL 15: ${JSON.stringify(figures)}`);
+    expect(problems).toEqual([]);
+    expect(figures.conflicts).toBeGreaterThan(0);
+    expect(figures.accepted).toBe(figures.lastSeq);
+  });
+});
