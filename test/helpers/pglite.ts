@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyMigrations, listMigrations } from '../../infra/local/db/migrate';
+import { applyMigrations, listMigrations, type ScriptRunner } from '../../infra/local/db/migrate';
 
 /** Part of the cache key: a PGlite upgrade rebuilds the fixture. */
 const PGLITE_VERSION = (() => {
@@ -60,16 +60,22 @@ function cachePath(): string {
   for (const migration of listMigrations()) hash.update(`${migration.name}\n${migration.sql}\n`);
   const dir = join(tmpdir(), 'staff-sync-sql-tests');
   mkdirSync(dir, { recursive: true });
-  return join(dir, `migrated-${hash.digest('hex').slice(0, 20)}.tar.gz`);
+  return join(dir, `migrated-${hash.digest('hex').slice(0, 20)}.tar`);
 }
+
+/** `applyMigrations`' view of a PGlite. */
+export const scriptRunner = (db: PGlite): ScriptRunner => ({
+  exec: (sql) => db.exec(sql),
+  query: (sql, params) => db.query(sql, params),
+});
 
 let dump: Promise<Buffer> | undefined;
 
 async function buildDump(path: string): Promise<Buffer> {
   const db = new PGlite();
   try {
-    await applyMigrations({ exec: (sql) => db.exec(sql), query: (sql, params) => db.query(sql, params) });
-    const file = await db.dumpDataDir('gzip');
+    await applyMigrations(scriptRunner(db));
+    const file = await db.dumpDataDir('none');
     const bytes = Buffer.from(await file.arrayBuffer());
     const partial = `${path}.${process.pid}.${Date.now()}.partial`;
     writeFileSync(partial, bytes);

@@ -136,6 +136,26 @@ it('backs every rule with a constraint', async () => {
   expect(await logOf(db, org)).toHaveLength(0);
 });
 
+it('maps a constraint violation of a function’s write to PT422/PT413 with the field’s path', async () => {
+  const mapped = async (state: string, constraint: string | null, column: string | null) => {
+    const error = await sqlErrorOf(
+      sql('select public.staff_raise_constraint($1, $2, $3, $4, $5)', [state, constraint, column, 'violates a rule', 'payload.changes']),
+    );
+    return { code: error.code, details: error.details };
+  };
+  expect(await mapped('23514', 'staff_employment_type_check', null)).toEqual({
+    code: 'PT422',
+    details: [{ path: 'payload.changes.employmentType', message: 'violates a rule' }],
+  });
+  expect(await mapped('23514', 'staff_end_date_after_start_check', null)).toMatchObject({ details: [{ path: 'payload.changes.endDate' }] });
+  expect(await mapped('23502', null, 'name')).toMatchObject({ code: 'PT422', details: [{ path: 'payload.changes.name' }] });
+  expect(await mapped('23514', 'staff_metadata_size_check', null)).toMatchObject({ code: 'PT413', details: [{ path: 'payload.changes.metadata' }] });
+  expect(await mapped('23505', 'staff_id_registry_pkey', null)).toEqual({
+    code: 'PT422',
+    details: [{ path: 'payload.changes.id', message: 'id already in use' }],
+  });
+});
+
 describe('the log and its bookkeeping', () => {
   it('refuses TRUNCATE of staff and of the log', async () => {
     for (const table of ['staff', 'staff_changes', 'staff_org_counters', 'staff_id_registry']) {

@@ -1,7 +1,7 @@
 /** The migrations themselves: roles, RLS, function settings and grants, re-application. */
 import type { PGlite } from '@electric-sql/pglite';
 import { applyMigrations, listMigrations } from '../../infra/local/db/migrate';
-import { callFn, freshDb, sqlErrorOf } from '../helpers/pglite';
+import { callFn, freshDb, scriptRunner, sqlErrorOf } from '../helpers/pglite';
 import { newOrg, newRequestId } from './support';
 
 let db: PGlite;
@@ -115,8 +115,7 @@ it('creates the API roles, service_role bypassing RLS', async () => {
 });
 
 it('applies nothing twice, and the roles step is harmless where the roles exist (Supabase)', async () => {
-  const runner = { exec: (sql: string) => db.exec(sql), query: (sql: string, params?: unknown[]) => db.query(sql, params) };
-  expect(await applyMigrations(runner)).toEqual([]);
+  expect(await applyMigrations(scriptRunner(db))).toEqual([]);
   await db.exec(listMigrations()[0]!.sql);
 });
 

@@ -5,6 +5,7 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { applyMigrations } from '../../infra/local/db/migrate';
+import { scriptRunner } from '../helpers/pglite';
 import { newOrg, seedStaff } from './support';
 
 let db: PGlite;
@@ -28,7 +29,7 @@ end $$;
 beforeAll(async () => {
   db = new PGlite();
   await db.exec(SUPABASE_LIKE_SQL);
-  await applyMigrations({ exec: (sql) => db.exec(sql), query: (sql, params) => db.query(sql, params) });
+  await applyMigrations(scriptRunner(db));
 }, 60_000);
 
 afterAll(async () => {
