@@ -46,6 +46,8 @@ export interface WorkerOptions {
   readonly timeoutMs?: number;
   /** Called when every worker is ready, just before they are told to go. */
   readonly onGo?: () => void;
+  /** Progress lines a worker reports with `report()`. */
+  readonly onProgress?: (message: string) => void;
 }
 
 export async function runWorkers<T>(entry: string, inputs: readonly unknown[], options: WorkerOptions = {}): Promise<T[]> {
@@ -59,7 +61,11 @@ export async function runWorkers<T>(entry: string, inputs: readonly unknown[], o
     for (const child of children) if (child.connected) child.send('go');
   };
   try {
-    return await Promise.all(inputs.map((input) => runOne<T>(file, entry, input, options.timeoutMs ?? 120_000, children, onReady)));
+    const onMessage = (message: unknown): void => {
+      if (message === 'ready') onReady();
+      else if (typeof message === 'object' && message && 'progress' in message) options.onProgress?.(String(message.progress));
+    };
+    return await Promise.all(inputs.map((input) => runOne<T>(file, entry, input, options.timeoutMs ?? 120_000, children, onMessage)));
   } catch (error) {
     for (const child of children) if (child.exitCode === null) child.kill();
     throw error;
@@ -72,16 +78,14 @@ export async function runWorker<T>(entry: string, input: unknown, options: Worke
   return result as T;
 }
 
-function runOne<T>(file: string, entry: string, input: unknown, timeoutMs: number, children: ChildProcess[], onReady: () => void): Promise<T> {
+function runOne<T>(file: string, entry: string, input: unknown, timeoutMs: number, children: ChildProcess[], onMessage: (message: unknown) => void): Promise<T> {
   return new Promise<T>((resolvePromise, reject) => {
     const child = spawn(process.execPath, [...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean), file], {
       stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' },
     });
     children.push(child);
-    child.on('message', (message) => {
-      if (message === 'ready') onReady();
-    });
+    child.on('message', onMessage);
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -110,6 +114,11 @@ export function ready(): Promise<void> {
     process.once('message', () => resolve());
     process.send?.('ready');
   });
+}
+
+/** In a worker: a progress line for the bench's progress display. */
+export function report(message: string): void {
+  process.send?.({ progress: message });
 }
 
 /** In a worker: reads the input handed over by `runWorker`. */

@@ -1,0 +1,56 @@
+/**
+ * The floor of one write → broadcast on this stage, measured in the same run with the same
+ * adapters the message Lambda uses: one RPC (`staff_update` through the staff store), one
+ * org-index query (the connection store), one `@connections` post (to a live socket).
+ */
+import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { mintLocalToken } from '../../infra/local/tokens';
+import { createDocumentClient, createManagementClient } from '../../shared/aws-clients';
+import { createConnectionStore } from '../../shared/connection-store';
+import { createStaffStore } from '../../shared/staff-store';
+import type { BenchStage } from '../lib/stage';
+import { sampleBroadcast } from '../fanout/frame';
+import { BenchClient, nextRequestId } from './client';
+
+export interface FloorSample {
+  readonly rpcMs: number;
+  readonly queryMs: number;
+  readonly postMs: number;
+}
+
+export async function measureFloor(bench: BenchStage, orgId: string, samples: number): Promise<FloorSample[]> {
+  const { stage } = bench;
+  const store = createStaffStore({ url: stage.supabaseUrl, serviceKey: bench.serviceKey });
+  const documents = createDocumentClient({ endpoint: stage.dynamodbEndpoint, region: 'us-east-1' });
+  const connections = createConnectionStore({ client: documents, tableName: stage.connectionsTable });
+  const management = createManagementClient({ endpoint: bench.managementEndpoint, region: 'us-east-1' });
+  const client = await BenchClient.connect(`${stage.websocketUrl}?token=${await mintLocalToken({ orgId, role: 'manager' })}`);
+  try {
+    const ctx = { orgId, userId: 'bench-floor' };
+    const created = await store.create(ctx, nextRequestId('floor'), { name: 'Floor Person' });
+    if (!created.change) throw new Error('the floor record was not created');
+    let { version } = created.change;
+    const { staffId } = created.change;
+    const [connectionId] = (await connections.listOrgPages(orgId, 250)[Symbol.asyncIterator]().next()).value as string[];
+    const data = Buffer.from(JSON.stringify(sampleBroadcast()));
+    const result: FloorSample[] = [];
+    for (let i = 0; i < samples; i++) {
+      const t0 = performance.now();
+      const written = await store.update(ctx, nextRequestId('floor'), staffId, version, { position: `Floor ${i}` });
+      const t1 = performance.now();
+      const pages = connections.listOrgPages(orgId, 250)[Symbol.asyncIterator]();
+      await pages.next();
+      await pages.return?.();
+      const t2 = performance.now();
+      await management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
+      const t3 = performance.now();
+      version = written.change?.version ?? version;
+      result.push({ rpcMs: t1 - t0, queryMs: t2 - t1, postMs: t3 - t2 });
+    }
+    return result;
+  } finally {
+    await client.close();
+    management.destroy();
+    documents.destroy();
+  }
+}
