@@ -7,12 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { connect, type Change, type ConnectOptions, type StaffSyncClient } from '../../client/src';
+import { connect, type Change, type ConnectOptions, type StaffSyncClient, type StaffSyncClientError } from '../../client/src';
 import { TestClient, type Frame } from './support/client';
 import { logLinesWithTokens, rememberToken } from './support/hygiene';
 import { newOrgId, stage, tokenFor } from './support/stage';
 
-type Verdict = 'pass' | 'drop' | 'hold';
+/** Deliver, drop, hold back until `release()`, or deliver other text instead. */
+type Verdict = 'pass' | 'drop' | 'hold' | { readonly replace: string };
 
 /** A WebSocket relay in front of the stage; `decide` rules on each server → client frame. */
 class FaultyRelay {
@@ -84,10 +85,12 @@ class FaultyRelay {
   private forward(client: WebSocket, text: string): void {
     const frame = JSON.parse(text) as Frame;
     const verdict = this.decide(frame);
-    this.trace.push(`${verdict === 'pass' ? '<' : verdict === 'drop' ? 'x' : 'h'} ${typeOf(text)}`);
-    const deliver = () => client.readyState === WebSocket.OPEN && client.send(text);
+    const mark = typeof verdict === 'object' ? 'r' : { pass: '<', drop: 'x', hold: 'h' }[verdict];
+    this.trace.push(`${mark} ${typeOf(text)}`);
+    const deliver = (what = text) => client.readyState === WebSocket.OPEN && client.send(what);
     if (verdict === 'pass') deliver();
     else if (verdict === 'hold') this.held.push(deliver);
+    else if (typeof verdict === 'object') deliver(verdict.replace);
   }
 }
 
@@ -196,5 +199,22 @@ describe('client SDK through a faulty network', () => {
     expect((delta.changes as Change[]).map((c) => [c.op, c.version])).toEqual([['update', 2]]);
     expect(changes.filter((c) => c.op === 'update')).toHaveLength(1);
     expect(sdk!.get(id!)).toMatchObject({ position: 'Gardener', version: 2 });
+  }, 20_000);
+
+  it("reports API Gateway's internal-error frame as an error event, and retries the write it stood for once", async () => {
+    const { changes } = await setUp({ requestTimeoutMs: 1000 });
+    const errors: StaffSyncClientError[] = [];
+    sdk!.on('error', (error) => errors.push(error));
+    relay.decide = (frame) => {
+      if (frame.type !== 'ACK') return 'pass';
+      relay.decide = () => 'pass';
+      return { replace: JSON.stringify({ message: 'Internal server error', connectionId: 'L0SM9cOFvHcCIhw=', requestId: 'L0SNYGJHvHcFbzA=' }) };
+    };
+
+    const { seq } = await sdk!.create({ name: 'Jo' });
+
+    expect(errors.map((error) => error.code)).toEqual(['BAD_FRAME']);
+    expect(relay.trace.filter((line) => /STAFF_CREATE|ACK/.test(line))).toEqual(['> STAFF_CREATE', `r ACK ${seq}`, '> STAFF_CREATE', `< ACK ${seq}`]);
+    expect(changes.map((change) => [change.seq, change.staff.name])).toEqual([[seq, 'Jo']]);
   }, 20_000);
 });

@@ -23,12 +23,13 @@ suite('demo page in headless Chromium', () => {
   const orgId = newOrgId();
 
   beforeAll(async () => {
-    const page = await fetch(`${stage.httpUrl}/demo`).then((response) => response.text());
-    if (!page.includes('data-staff-sync-demo')) throw new Error('GET /demo does not serve the built demo page: pass demoPage from infra/local/demo.ts to localRoutes()');
+    const html = await fetch(`${stage.httpUrl}/demo`).then((response) => response.text());
+    if (!html.includes('data-staff-sync-demo')) throw new Error('GET /demo does not serve the built demo page: pass demoPage from infra/local/demo.ts to localRoutes()');
     if (!CHROMIUM) throw new Error('CI=true but Chromium is missing: .ci/run installs it (apt-get install chromium)');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    [a, b] = await Promise.all([context.newPage(), context.newPage()]);
+    // One context (a window) per page: a background tab of one window is throttled and slow to drive.
+    const page = async () => (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+    [a, b] = [await page(), await page()];
     for (const page of [a, b]) {
       page.setDefaultTimeout(10_000);
       page.on('pageerror', (error) => {
