@@ -103,6 +103,18 @@ it('keeps session-level settings of a socket client out of RPC calls', async () 
   expect((await supabase.query<{ who: string }>('select current_user as who')).rows).toEqual([{ who: 'postgres' }]);
 });
 
+it('gives a client that connects alone a clean session, whatever an earlier client set', async () => {
+  const first = await psql();
+  await first.query('set role anon');
+  await first.query('prepare leftover as select 1');
+  await first.end();
+  clients.splice(clients.indexOf(first), 1);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const second = await psql();
+  expect((await second.query('select current_user as who')).rows).toEqual([{ who: 'postgres' }]);
+  await expect(second.query('execute leftover')).rejects.toThrow(/does not exist/);
+});
+
 it('interleaves extended-protocol queries with concurrent RPC calls without mixing them', async () => {
   const client = await psql();
   const socketWork = (async () => {

@@ -87,7 +87,11 @@ export async function startLocalSupabase(options: LocalSupabaseOptions): Promise
   try {
     let socket: PgSocket | undefined;
     if (pglite && options.dbPort !== false) {
-      socket = await startPgSocket(pglite.db, pglite.gate, { port: options.dbPort ?? DEFAULT_DB_PORT, host: options.host ?? '127.0.0.1' });
+      socket = await startPgSocket(pglite.db, pglite.gate, {
+        port: options.dbPort ?? DEFAULT_DB_PORT,
+        host: options.host ?? '127.0.0.1',
+        ...(options.log === undefined ? {} : { log: options.log }),
+      });
       cleanups.push(() => socket!.close());
     }
     const rpc = await startRpcServer({

@@ -14,6 +14,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { SessionGate } from './session-gate';
 import { BackendMessageScanner, READY_FOR_QUERY, TERMINATE } from './pg-protocol';
+import type { LocalDbLog } from './log';
 
 export const DEFAULT_DB_PORT = 54322;
 
@@ -24,6 +25,7 @@ export interface PgSocketOptions {
   readonly host?: string;
   /** @default 16 */
   readonly maxConnections?: number;
+  readonly log?: LocalDbLog;
 }
 
 export interface PgSocket {
@@ -35,8 +37,26 @@ type SocketDb = Pick<PGlite, 'isInTransaction' | 'runExclusive' | 'execProtocolR
   readonly waitReady: Promise<void>;
 };
 
-/** The subset of PGlite that pglite-socket uses, with the gate around each message. */
-function gatedDb(db: PGlite, gate: SessionGate): SocketDb {
+const PROTOCOL_3 = 196608;
+const isStartupMessage = (message: Uint8Array): boolean =>
+  message.length >= 8 && new DataView(message.buffer, message.byteOffset, message.byteLength).getInt32(4) === PROTOCOL_3;
+
+/** A simple-protocol Query message. */
+function queryMessage(sql: string): Uint8Array {
+  const text = Buffer.from(`${sql}\0`, 'utf8');
+  const message = Buffer.alloc(5 + text.length);
+  message.write('Q', 0, 'latin1');
+  message.writeInt32BE(4 + text.length, 1);
+  text.copy(message, 5);
+  return message;
+}
+
+/**
+ * The subset of PGlite that pglite-socket uses, with the gate around each message. A client that
+ * connects while no other socket client is connected gets a clean session (`DISCARD ALL`), as a
+ * new backend would: no role, search_path or prepared statement left by an earlier client.
+ */
+function gatedDb(db: PGlite, gate: SessionGate, otherClients: () => number, log?: LocalDbLog): SocketDb {
   const scanner = new BackendMessageScanner();
   let incomingType = 0;
   return {
@@ -55,14 +75,20 @@ function gatedDb(db: PGlite, gate: SessionGate): SocketDb {
         else if (incomingType === TERMINATE) pinned = db.isInTransaction();
         return result;
       } catch (error) {
+        // pglite-socket's queue stops for good when a message rejects; keep it (and every other
+        // client) going, and say what happened.
         pinned = db.isInTransaction();
-        throw error;
+        log?.(`embedded supabase: a Postgres socket message failed: ${error instanceof Error ? error.message : String(error)}`);
+        return undefined as T;
       } finally {
         gate.releaseSocket(pinned);
       }
     },
-    execProtocolRawStream: (message, options) => {
+    execProtocolRawStream: async (message, options) => {
       incomingType = message[0] ?? 0;
+      if (isStartupMessage(message) && otherClients() === 0) {
+        await db.execProtocolRawStream(queryMessage('DISCARD ALL'), { onRawData: () => undefined });
+      }
       return db.execProtocolRawStream(message, {
         ...options,
         onRawData: (data) => {
@@ -84,12 +110,14 @@ function gatedDb(db: PGlite, gate: SessionGate): SocketDb {
 }
 
 export async function startPgSocket(db: PGlite, gate: SessionGate, options: PgSocketOptions = {}): Promise<PgSocket> {
+  let connectedClients = (): number => 1;
   const server = new PGLiteSocketServer({
-    db: gatedDb(db, gate) as unknown as PGlite,
+    db: gatedDb(db, gate, () => Math.max(0, connectedClients() - 1), options.log) as unknown as PGlite,
     port: options.port ?? DEFAULT_DB_PORT,
     host: options.host ?? '127.0.0.1',
     maxConnections: options.maxConnections ?? 16,
   });
+  connectedClients = () => server.getStats().activeConnections;
   await server.start();
   const port = Number(server.getServerConn().split(':').pop());
   return { port, close: () => server.stop() };
