@@ -81,6 +81,33 @@ describe('StaffSyncClient (scripted socket)', () => {
     client.close();
   });
 
+  it('assembles a paged snapshot, then applies the catch-up delta only where it is newer', async () => {
+    const client = connect(URL_, 'token', { WebSocket: FakeSocket });
+    const changes: Change[] = [];
+    client.on('change', (c) => changes.push(c));
+    await flush();
+    const socket = FakeSocket.last;
+    socket.open();
+    await flush();
+    const a = staff({ n: 1, version: 2, name: 'a v2' });
+    const b = staff({ n: 2 });
+    const c = staff({ n: 3 });
+
+    answerSync(socket, { mode: 'snapshot', staff: [a], seq: 5, hasMore: true, cursor: 'page-2' });
+    await flush();
+    socket.receive({ type: 'STAFF_CREATE', change: change(7, c) });
+    answerSync(socket, { mode: 'snapshot', staff: [b], seq: 5, hasMore: false });
+    await flush();
+    answerSync(socket, { mode: 'delta', changes: [change(6, { ...a, version: 2, name: 'a v2' })], seq: 6, hasMore: false });
+    await flush();
+
+    expect(socket.sentOf('SYNC_REQUEST').map((frame) => frame.payload)).toEqual([{}, { cursor: 'page-2' }, { sinceSeq: 5 }]);
+    expect(changes.map((x) => x.seq)).toEqual([6, 7]);
+    expect(client.state).toMatchObject({ lastSeq: 7, synced: true });
+    expect(client.list().map((x) => x.name)).toEqual(['a v2', 'Staff 2', 'Staff 3']);
+    client.close();
+  });
+
   it('asks for a delta when a gap stays open for a second, and emits changes in seq order', async () => {
     const { client, socket, changes } = await started();
     const before = socket.sentOf('SYNC_REQUEST').length;
