@@ -10,11 +10,11 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import ws from 'ws';
 import type { z } from 'zod';
-import { StaffSyncError } from './errors';
+import { isStaffSyncError, StaffSyncError } from './errors';
 import type { SyncPage } from './protocol/server-frames';
 import type { Change } from './protocol/staff';
 import type { StaffChanges, StaffInput } from './protocol/staff-input';
-import { decodeCursor, encodeCursor, type SyncCursor } from './staff-store/cursor';
+import { decodeCursor, encodeCursor, invalidCursor, type SyncCursor } from './staff-store/cursor';
 import { toStaffSyncError } from './staff-store/errors';
 import {
   changeAtSchema,
@@ -65,6 +65,10 @@ export interface StaffStoreOptions {
   readonly timeoutMs?: number;
   /** The fetch under supabase-js (fault injection). @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+  /** Most records or changes per sync page. @default the SQL default (1000) */
+  readonly pageMaxRows?: number;
+  /** Most bytes of a sync page's records/changes JSON (keeps frames under 128 KB). @default the SQL default (100000) */
+  readonly pageMaxBytes?: number;
 }
 
 /** supabase-js with the settings a Lambda needs: no session, `ws` for Node 20's missing WebSocket, a timeout on every request. */
@@ -104,8 +108,13 @@ export function createStaffStore(options: StaffStoreOptions): StaffStore {
 
   const write = async (fn: string, args: Record<string, unknown>): Promise<WriteResult> => toWriteResult(await call(fn, args, writeResultSchema));
 
+  const pageLimits = {
+    ...(options.pageMaxRows === undefined ? {} : { p_max_rows: options.pageMaxRows }),
+    ...(options.pageMaxBytes === undefined ? {} : { p_max_bytes: options.pageMaxBytes }),
+  };
+
   async function page(ctx: StaffContext, fn: 'staff_changes' | 'staff_snapshot', args: Record<string, unknown>): Promise<SyncPage> {
-    const result = await call(fn, { p_org_id: ctx.orgId, ...args }, pageSchema);
+    const result = await call(fn, { p_org_id: ctx.orgId, ...args, ...pageLimits }, pageSchema);
     let next: SyncCursor | undefined;
     if (result.hasMore && result.mode === 'delta') next = { mode: 'delta', seq: result.seq };
     if (result.hasMore && result.mode === 'snapshot') {
@@ -130,9 +139,11 @@ export function createStaffStore(options: StaffStoreOptions): StaffStore {
     async sync(ctx, request) {
       if (request?.cursor !== undefined) {
         const cursor = decodeCursor(ctx.orgId, request.cursor);
-        return cursor.mode === 'delta'
-          ? page(ctx, 'staff_changes', { p_since_seq: cursor.seq })
-          : page(ctx, 'staff_snapshot', { p_snapshot_seq: cursor.seq, p_after_id: cursor.afterId });
+        if (cursor.mode === 'delta') return page(ctx, 'staff_changes', { p_since_seq: cursor.seq });
+        // A snapshot seq the org never reached can only come from an altered cursor.
+        return page(ctx, 'staff_snapshot', { p_snapshot_seq: cursor.seq, p_after_id: cursor.afterId }).catch((error: unknown) => {
+          throw isStaffSyncError(error) && error.code === 'VALIDATION_FAILED' ? invalidCursor(error) : error;
+        });
       }
       if (request?.sinceSeq !== undefined) return page(ctx, 'staff_changes', { p_since_seq: request.sinceSeq });
       return page(ctx, 'staff_snapshot', {});

@@ -24,7 +24,8 @@ export function encodeCursor(orgId: string, cursor: SyncCursor): string {
   return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
 }
 
-const invalidCursor = (cause?: unknown): StaffSyncError =>
+/** VALIDATION_FAILED at `payload.cursor`; never says whether the cursor was another org's. */
+export const invalidCursor = (cause?: unknown): StaffSyncError =>
   new StaffSyncError('VALIDATION_FAILED', 'the sync cursor is not valid for this connection', {
     details: [{ path: 'payload.cursor', message: 'is not a cursor issued to this connection' }],
     ...(cause === undefined ? {} : { cause }),
