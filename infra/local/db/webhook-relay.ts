@@ -35,6 +35,8 @@ export interface WebhookRelayOptions {
 }
 
 export interface WebhookRelay {
+  /** Resolves once the starting point (the largest id at start) is fixed: later rows are delivered. */
+  readonly started: Promise<void>;
   /** Stops polling; resolves when the poll in flight (and its deliveries) finished. */
   stop(): Promise<void>;
 }
@@ -86,10 +88,14 @@ export function startWebhookRelay(options: WebhookRelayOptions): WebhookRelay {
     advance();
   }
 
+  let markStarted: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
+
   async function poll(): Promise<void> {
     if (low === undefined) {
       const { rows } = await options.query(`select coalesce(max(id), 0)::text as max from ${qualified}`);
       low = Number((rows[0] as { max: string } | undefined)?.max ?? 0);
+      markStarted();
       return;
     }
     const { rows } = await options.query(
@@ -118,6 +124,7 @@ export function startWebhookRelay(options: WebhookRelayOptions): WebhookRelay {
   loop();
 
   return {
+    started,
     async stop() {
       stopped = true;
       clearTimeout(timer);
