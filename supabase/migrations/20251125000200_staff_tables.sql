@@ -13,30 +13,52 @@ as $$
     '', 'g')
 $$;
 
--- UTF-8 bytes of the value serialised as compact JSON (what JSON.stringify sends); jsonb's own text
--- form adds a space after every ':' and ','.
-create or replace function public.staff_json_bytes(p_value jsonb)
+-- Length of a JSON number as JavaScript writes it (Number.prototype.toString), from Postgres's plain
+-- decimal text of it: k significant digits, decimal exponent position e.
+create or replace function public.staff_json_number_bytes(p_text text)
 returns integer
 language plpgsql immutable strict
 security definer set search_path = public, pg_temp set lock_timeout = '3s'
 as $$
 declare
-  v_total bigint;
+  v_negative integer := case when left(p_text, 1) = '-' then 1 else 0 end;
+  v_int_part text := split_part(ltrim(p_text, '-'), '.', 1);
+  v_digits text := replace(ltrim(p_text, '-'), '.', '');
+  v_k integer := length(rtrim(ltrim(v_digits, '0'), '0'));
+  v_e integer := length(v_int_part) - (length(v_digits) - length(ltrim(v_digits, '0')));
 begin
-  case jsonb_typeof(p_value)
-    when 'object' then
-      select 2 + coalesce(sum(octet_length(to_jsonb(e.key)::text) + 1 + public.staff_json_bytes(e.value)) + count(*) - 1, 0)
-        into v_total
-        from jsonb_each(p_value) as e;
-    when 'array' then
-      select 2 + coalesce(sum(public.staff_json_bytes(e.value)) + count(*) - 1, 0)
-        into v_total
-        from jsonb_array_elements(p_value) as e(value);
-    else
-      v_total := octet_length(p_value::text);
-  end case;
-  return least(v_total, 2147483647)::integer;
+  if v_k = 0 then
+    return 1;  -- 0 (JSON.stringify(-0) is "0" too)
+  end if;
+  return v_negative + case
+    when v_e >= v_k and v_e <= 21 then v_e                 -- 1200
+    when v_e > 0 and v_e <= 21 then v_k + 1                -- 12.5
+    when v_e > -6 and v_e <= 0 then 2 - v_e + v_k          -- 0.00125
+    else v_k + case when v_k > 1 then 1 else 0 end + 2 + length(abs(v_e - 1)::text)  -- 1.25e-7, 1e+21
+  end;
 end
+$$;
+
+-- UTF-8 bytes of the value serialised as compact JSON, exactly as JSON.stringify sends it: jsonb's
+-- own text form adds a space after every ':' and ',', and writes numbers as plain decimals where
+-- JavaScript uses an exponent (below 1e-6 or from 1e21). Sums each node's own bytes over every
+-- node of the tree ('strict $.**' yields each node once): brackets, separators, quoted keys, scalars.
+create or replace function public.staff_json_bytes(p_value jsonb)
+returns integer
+language sql immutable strict
+security definer set search_path = public, pg_temp set lock_timeout = '3s'
+as $$
+  select least(sum(case jsonb_typeof(n.node)
+      when 'object' then 1 + coalesce((select sum(octet_length(to_jsonb(k)::text) + 2) from jsonb_object_keys(n.node) as k), 1)
+      when 'array' then 1 + greatest(jsonb_array_length(n.node), 1)
+      when 'number' then case
+        when abs(n.node::numeric) >= 1e21 or (abs(n.node::numeric) < 0.000001 and n.node::numeric <> 0)
+          then public.staff_json_number_bytes(n.node::text)
+        else octet_length(n.node::text)
+      end
+      else octet_length(n.node::text)
+    end), 2147483647)::integer
+  from jsonb_path_query(p_value, 'strict $.**') as n(node)
 $$;
 
 create table public.staff (

@@ -57,7 +57,7 @@ begin
       from public.staff s
      where s.org_id = p_org_id and (p_after_id is null or s.id > p_after_id)
      order by s.id
-     limit p_max_rows + 1
+     limit p_max_rows::bigint + 1
   loop
     v_len := octet_length(r.wire::text) + case when v_last is null then 0 else 2 end;
     if cardinality(v_items) >= p_max_rows or (v_last is not null and v_bytes + v_len > p_max_bytes) then
@@ -114,7 +114,7 @@ begin
       from public.staff_changes l
      where l.org_id = p_org_id and l.seq > p_since_seq
      order by l.seq
-     limit p_max_rows + 1
+     limit p_max_rows::bigint + 1
   loop
     v_len := octet_length(r.wire::text) + case when cardinality(v_items) = 0 then 0 else 2 end;
     if cardinality(v_items) >= p_max_rows or (cardinality(v_items) > 0 and v_bytes + v_len > p_max_bytes) then

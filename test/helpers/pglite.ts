@@ -9,9 +9,9 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { applyMigrations, listMigrations, type ScriptRunner } from '../../infra/local/db/migrate';
 
 /** Part of the cache key: a PGlite upgrade rebuilds the fixture. */
@@ -71,6 +71,16 @@ export const scriptRunner = (db: PGlite): ScriptRunner => ({
 
 let dump: Promise<Buffer> | undefined;
 
+/** Fixtures of earlier migrations (40 MB each) are removed once a newer one exists. */
+function removeStaleDumps(current: string): void {
+  const dir = dirname(current);
+  for (const name of readdirSync(dir)) {
+    if (name.startsWith('migrated-') && name !== basename(current) && !name.endsWith('.partial')) {
+      rmSync(join(dir, name), { force: true });
+    }
+  }
+}
+
 async function buildDump(path: string): Promise<Buffer> {
   const db = new PGlite();
   try {
@@ -80,6 +90,7 @@ async function buildDump(path: string): Promise<Buffer> {
     const partial = `${path}.${process.pid}.${Date.now()}.partial`;
     writeFileSync(partial, bytes);
     renameSync(partial, path); // atomic: a parallel worker sees the whole file or none
+    removeStaleDumps(path);
     return bytes;
   } finally {
     await db.close();

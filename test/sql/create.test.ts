@@ -193,11 +193,19 @@ describe('metadata size', () => {
     expect(await footprint(db)).toEqual(before);
   });
 
-  it('measures UTF-8 bytes of nested JSON as JSON.stringify sends it', async () => {
-    const metadata = { list: Array.from({ length: 300 }, (_, i) => ({ i, s: 'é' })) };
-    const bytes = Buffer.byteLength(JSON.stringify(metadata));
-    const { rows } = await db.query<{ bytes: number }>('select public.staff_json_bytes($1::jsonb) as bytes', [JSON.stringify(metadata)]);
-    expect(rows[0]!.bytes).toBe(bytes);
+  it('measures UTF-8 bytes of JSON exactly as JSON.stringify sends it', async () => {
+    const shapes = [
+      {},
+      { empty: [], none: {}, deep: [[[]], [{}], { a: [1, [2, { b: null }]] }] },
+      { list: Array.from({ length: 300 }, (_, i) => ({ i, s: 'é' })) },
+      { 'k e y: ,': 'v: , "quoted" \\ back\nslash\t\u0001', emoji: '😀€', n: -1.5e-7, big: 123456789012, t: true, f: false },
+      { 'ключ': { '键': ['値', 0.25] } },
+      { numbers: [0, -0, 1, -1, 10, 100, 1e20, 1e21, 1.5e21, 123456789012345680000, 0.5, 0.000001, 1e-7, -1.5e-7, 2.5e-300, 1.7976931348623157e308, 12.75, -0.001, 5e-324] },
+    ];
+    for (const metadata of shapes) {
+      const { rows } = await db.query<{ bytes: number }>('select public.staff_json_bytes($1::jsonb) as bytes', [JSON.stringify(metadata)]);
+      expect([metadata, rows[0]!.bytes]).toEqual([metadata, Buffer.byteLength(JSON.stringify(metadata))]);
+    }
   });
 
   it('answers PT422 when a size issue comes with another broken field', async () => {

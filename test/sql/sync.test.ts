@@ -154,6 +154,13 @@ describe('delta pages', () => {
     expect(error.details).toEqual([{ path: 'payload.sinceSeq', message: expect.any(String) }]);
   });
 
+  it('accepts the largest page bounds', async () => {
+    const org = newOrg();
+    await seedMany(org, 2);
+    expect(await changes(org, 0, 2 ** 31 - 1, 2 ** 31 - 1)).toMatchObject({ mode: 'delta', seq: 2, hasMore: false });
+    expect(await snapshot(org, null, null, 2 ** 31 - 1, 2 ** 31 - 1)).toMatchObject({ seq: 2, hasMore: false });
+  });
+
   it('refuses page bounds below 1', async () => {
     const error = await sqlErrorOf(changes(newOrg(), 0, 0, 10));
     expect(error.code).toBe('22023');
