@@ -29,6 +29,8 @@ export interface LocalSupabaseOptions {
   readonly jwtSecret: string;
   /** @default '127.0.0.1' */
   readonly host?: string;
+  /** Connections of the pool (DATABASE_URL only). @default 10 */
+  readonly poolSize?: number;
   /** Bounded wait of an RPC call for the database session or a pool connection. @default 2000 */
   readonly connectionWaitMs?: number;
   /** @default supabase/migrations */
@@ -71,7 +73,13 @@ export async function startLocalSupabase(options: LocalSupabaseOptions): Promise
   let pglite: PgliteHost | undefined;
   let executor: DbExecutor;
   if (options.databaseUrl) {
-    executor = (await openPgPool({ databaseUrl: options.databaseUrl, ...common })).executor;
+    executor = (
+      await openPgPool({
+        databaseUrl: options.databaseUrl,
+        ...common,
+        ...(options.poolSize === undefined ? {} : { maxConnections: options.poolSize }),
+      })
+    ).executor;
   } else {
     pglite = await openPglite({
       ...common,
