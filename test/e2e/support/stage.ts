@@ -1,7 +1,7 @@
 /**
  * What an end-to-end test knows about the stage under test: its URLs and how to get tokens.
  * Local by default (global-setup starts one); a deployed stage with STAGE_WS_URL, STAGE_HTTP_URL
- * and STAGE_JWT_SECRET or STAGE_TOKEN_COMMAND (a command taking --org ORG --role ROLE --sub USER
+ * and STAGE_JWT_SECRET (with STAGE_JWT_ISSUER when the stack checks `iss`) or STAGE_TOKEN_COMMAND (a command taking --org ORG --role ROLE --sub USER
  * that prints a token).
  */
 import { execFileSync } from 'node:child_process';
@@ -61,5 +61,7 @@ export async function signToken(
   const now = Math.floor(Date.now() / 1000);
   let jwt = new SignJWT({ role: 'authenticated', ...claims }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(sub).setIssuedAt(now).setExpirationTime(now + expiresInSeconds);
   if (audience) jwt = jwt.setAudience(audience);
+  // A deployed authorizer checks `iss` ({SUPABASE_URL}/auth/v1 by default).
+  if (process.env.STAGE_JWT_ISSUER) jwt = jwt.setIssuer(process.env.STAGE_JWT_ISSUER);
   return jwt.sign(new TextEncoder().encode(secret));
 }
