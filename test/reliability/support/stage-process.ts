@@ -59,7 +59,9 @@ export async function startStageProcess({ dataDir, logFile, env = {} }: StagePro
   if (!env.DATABASE_URL) await seedPglite(dataDir);
   const out = openSync(logFile, 'a');
   const offset = readFileSync(logFile, 'utf8').length;
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'infra/local/main.ts', '--ready-json'], {
+  // Node itself with tsx's loader (not the tsx CLI, which runs the stage in a child process of its
+  // own that a SIGKILL of the CLI would leave running).
+  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts', '--ready-json'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -77,6 +79,7 @@ export async function startStageProcess({ dataDir, logFile, env = {} }: StagePro
   closeSync(out);
   try {
     const ready = await waitForReady(logFile, offset, child);
+    if (ready.pid !== child.pid) throw new Error(`the stage runs as process ${ready.pid}, not as the spawned ${child.pid}`);
     return {
       ...ready,
       jwtSecret: env.SUPABASE_JWT_SECRET ?? LOCAL_JWT_SECRET_DEFAULT,
