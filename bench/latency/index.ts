@@ -68,8 +68,13 @@ export const latency: Bench = {
       events.update = { ...update, queryItems: clients, orgSize: clients };
       events.heartbeat = countEvents(result.ping, tracer, bench.logs);
       events.connect = { ...countEvents(result.connect, tracer, bench.logs, 2), localDurationMs: connect.p50 };
-      events.disconnect = countEvents({ start: result.closedAt, end: disconnectEnd, samples: result.connect.samples, errors: 0 }, tracer, bench.logs, 1);
+      const disconnects = tracer.between(result.closedAt, disconnectEnd).filter((c) => c.op === 'DeleteItem' && c.end);
+      events.disconnect = {
+        ...countEvents({ start: result.closedAt, end: disconnectEnd, samples: result.connect.samples, errors: 0 }, tracer, bench.logs, 1),
+        localDurationMs: median(disconnects.map((c) => (c.end as number) - c.start)),
+      };
       const resync = countEvents(result.resync, tracer, bench.logs);
+      events.resync = resync;
 
       const errors = result.sequential.errors + result.concurrent.errors + result.ping.errors;
       const goal = (s: Summary, floorP50: number): string =>

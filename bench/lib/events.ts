@@ -34,6 +34,8 @@ export interface CountedEvents {
   /** `$connect` (authorizer + connect handler) and `$disconnect`. */
   connect?: RequestEvents;
   disconnect?: RequestEvents;
+  /** A SYNC_REQUEST for a small delta (what a client sends after it opens). */
+  resync?: RequestEvents;
   /** A broadcast of one frame to a large org (the fanout bench), per connection. */
   fanout?: { readonly concurrency: number; readonly queriesPerConnection: number; readonly postMsPerConnection: number };
   /** A full snapshot sync (the sync bench). */
