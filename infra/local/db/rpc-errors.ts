@@ -132,6 +132,9 @@ export const poolTimeoutError = (): PgrstError =>
 export const connectionError = (details: string): PgrstError =>
   new PgrstError(503, { code: 'PGRST000', message: 'Database connection error. Retrying the connection.', details });
 
+export const clientError = (details: string): PgrstError =>
+  new PgrstError(503, { code: 'PGRST001', message: 'Database client error. Retrying the connection.', details });
+
 export const invalidBody = (message: string): PgrstError => new PgrstError(400, { code: 'PGRST102', message });
 
 export const invalidRpcMethod = (method: string): PgrstError =>

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { ConnectionFailedError, ConnectionWaitTimeoutError, type DbExecutor } from './executor';
 import { authenticate, type Caller } from './rpc-auth';
 import { callRoutine } from './rpc-call';
-import { connectionError, fromDbError, invalidResourcePath, isDbError, PgrstError, poolTimeoutError } from './rpc-errors';
+import { clientError, connectionError, fromDbError, invalidResourcePath, isDbError, PgrstError, poolTimeoutError } from './rpc-errors';
 import { checkMethod, parseRpcRequest } from './rpc-request';
 import { SchemaCache } from './rpc-schema';
 import type { LocalDbLog } from './log';
@@ -42,10 +42,13 @@ const readBody = (req: IncomingMessage): Promise<Buffer> =>
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) req.destroy(new Error('request body too large'));
-      else chunks.push(chunk);
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () =>
+      size > MAX_BODY_BYTES
+        ? reject(new PgrstError(413, { message: `Request body over ${MAX_BODY_BYTES} bytes` }, { payload: { message: 'Request Entity Too Large' } }))
+        : resolve(Buffer.concat(chunks)),
+    );
     req.on('error', reject);
   });
 
@@ -59,12 +62,15 @@ function sendError(res: ServerResponse, error: PgrstError): void {
   res.end(body);
 }
 
-function toPgrstError(error: unknown, caller: Caller | undefined, log?: LocalDbLog): PgrstError {
+function toPgrstError(error: unknown, caller: Caller | undefined, executor: DbExecutor, log?: LocalDbLog): PgrstError {
   if (error instanceof PgrstError) return error;
   if (error instanceof ConnectionWaitTimeoutError) return poolTimeoutError();
   if (error instanceof ConnectionFailedError) return connectionError(error.message);
   if (isDbError(error)) return fromDbError(error, caller?.authed ?? false);
-  log?.(`embedded supabase: RPC server failed: ${error instanceof Error ? error.message : String(error)}`);
+  const message = error instanceof Error ? error.message : String(error);
+  log?.(`embedded supabase: RPC server failed: ${message}`);
+  // With a real Postgres a failure without SQLSTATE is the connection's (PostgREST: 503 PGRST001).
+  if (executor.kind === 'postgres') return clientError(message);
   return new PgrstError(500, { code: 'PGRSTX00', message: 'Internal error of the local RPC server' });
 }
 
@@ -114,7 +120,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: RpcSer
     res.writeHead(200, { ...headers, 'Content-Type': JSON_TYPE });
     res.end(parsed.method === 'HEAD' ? undefined : result.body);
   } catch (error) {
-    const mapped = toPgrstError(error, caller, options.log);
+    const mapped = toPgrstError(error, caller, options.executor, options.log);
     if (mapped.status >= 500) options.log?.(`embedded supabase: ${url.pathname} answered ${mapped.status} ${mapped.body.code ?? ''}`);
     sendError(res, mapped);
   }
