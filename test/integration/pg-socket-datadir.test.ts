@@ -69,7 +69,7 @@ function startHolder(): Promise<ChildProcess> {
   });
 }
 
-it('keeps what RPC and the socket committed across close and reopen', async () => {
+it('keeps what RPC and the socket committed across close and reopen, and nothing of an open transaction', async () => {
   const first = await startTestSupabase({ dataDir, dbPort: 0 });
   await first.exec(FIXTURE_SQL);
   await first.reloadSchemaCache();
@@ -82,8 +82,11 @@ it('keeps what RPC and the socket committed across close and reopen', async () =
   const client = new Client({ host: '127.0.0.1', port: first.dbPort, user: 'postgres', database: 'postgres' });
   await client.connect();
   await client.query(`insert into public.t_note (body) values ('through the socket')`);
-  await client.end();
-  await first.close();
+  await client.query('begin');
+  await client.query(`insert into public.t_note (body) values ('never committed')`);
+  client.on('error', () => undefined); // closing under it ends its connection
+  await first.close(); // with the socket client still inside its transaction
+  await client.end().catch(() => undefined);
   expect(existsSync(`${dataDir}.lock`)).toBe(false);
 
   const second = await startTestSupabase({ dataDir });

@@ -97,13 +97,17 @@ function gatedDb(db: PGlite, gate: SessionGate, otherClients: () => number, log?
         },
       });
     },
-    // pglite-socket calls this only to roll back the transaction of a client that went away.
+    // pglite-socket calls this only to roll back the transaction of a client that went away, and
+    // does not always await it (server stop): never reject.
     exec: async (sql, options) => {
       await gate.acquireSocket();
       try {
         return await db.exec(sql, options);
+      } catch (error) {
+        log?.(`embedded supabase: rolling back a departed socket client failed: ${error instanceof Error ? error.message : String(error)}`);
+        return [];
       } finally {
-        gate.releaseSocket(db.isInTransaction());
+        gate.releaseSocket(!db.closed && db.isInTransaction());
       }
     },
   };

@@ -14,6 +14,7 @@ import type { LocalDbLog } from './log';
 
 export const DEFAULT_DATA_DIR = join('.local', 'pgdata');
 export const DEFAULT_CONNECTION_WAIT_MS = 2000;
+const CLOSE_DRAIN_MS = 1000;
 
 export interface PgliteHostOptions {
   /** A folder, or `memory://` for a throwaway database. @default '.local/pgdata' */
@@ -121,6 +122,12 @@ export async function openPglite(options: PgliteHostOptions = {}): Promise<Pglit
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
+    // Let a socket client's last work (its rollback after the socket server stopped) finish first.
+    const drained = await gate.acquireInternal(CLOSE_DRAIN_MS).then(
+      () => true,
+      () => false,
+    );
+    if (!drained) options.log?.('embedded supabase: closing PGlite while a socket client still holds the session');
     await db.close();
     if (lockFile) rmSync(lockFile, { force: true });
   };
