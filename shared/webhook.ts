@@ -4,7 +4,7 @@
  * itself is re-read through RPC, so a forged body can broadcast nothing that is not in the log.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const WEBHOOK_SECRET_HEADER = 'x-staff-sync-webhook-secret';
 

@@ -2,7 +2,7 @@
  * Client → server frames (PROTOCOL.md section 3) as zod schemas. `parseClientFrame` (parse.ts)
  * is the entry point for untrusted text; these schemas are also what the SDK builds against.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { WRITE_TYPES } from './roles';
 import { INT4_MAX, fieldError, staffChangesSchema, staffInputSchema, uuidSchema } from './staff-input';
 

@@ -3,7 +3,7 @@
  * handlers use so every frame has one shape. Parsing is lenient about extra fields
  * (forward-compatible clients); building is exact.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ERROR_CODES, type StaffSyncError } from '../errors';
 import { changeSchema, staffSchema, type Change, type Staff } from './staff';
 

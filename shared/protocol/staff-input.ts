@@ -3,7 +3,7 @@
  * for create and the partial `StaffChanges` for update. The database enforces the same rules;
  * checking them here first keeps most bad input from reaching it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { EMPLOYMENT_TYPES, STAFF_STATUSES } from './staff';
 import {
   codePointLength,

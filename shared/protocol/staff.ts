@@ -3,7 +3,7 @@
  * The database converts rows to this form in one place (SQL `staff_to_wire`); these schemas
  * are the single source of the TypeScript types used by Lambdas, the client SDK and tests.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isPlainObject } from './text';
 
 export const EMPLOYMENT_TYPES = ['full_time', 'part_time', 'contract', 'temporary'] as const;

@@ -4,7 +4,7 @@
  * served (snapshot). The org always comes from the connection; a cursor that does not parse or
  * names another org is `VALIDATION_FAILED` at `payload.cursor`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { StaffSyncError } from '../errors';
 
 const cursorSchema = z.discriminatedUnion('m', [

@@ -4,7 +4,7 @@
  * (CONTRIBUTING.md); transient database and gateway failures are UPSTREAM_UNAVAILABLE; anything
  * else is a bug (INTERNAL).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { StaffSyncError, type ErrorCode } from '../errors';
 import { staffSchema } from '../protocol/staff';
 

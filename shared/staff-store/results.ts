@@ -2,7 +2,7 @@
  * The SQL data contract's results (CONTRIBUTING.md), validated with the wire schemas before they
  * leave the adapter. Optional flags may come as false/null from SQL; they leave as `true` or absent.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { changeSchema, staffSchema, type Change, type Staff } from '../protocol/staff';
 
 const flag = z.boolean().nullish();
