@@ -8,11 +8,11 @@
  * largest seen that is still missing is waited for up to `gapWaitMs` before it is given up
  * (rolled back ids never appear). With PGlite transactions are serial and there are no such gaps.
  */
+import { WEBHOOK_SECRET_HEADER } from '../../../shared/webhook';
 import type { LocalDbLog } from './log';
 import { quoteIdent } from './rpc-call';
 
 export const DEFAULT_CHANGE_LOG_TABLE = 'staff_changes';
-export const WEBHOOK_SECRET_HEADER = 'x-staff-sync-webhook-secret';
 
 export type RelayQuery = (sql: string, params?: unknown[]) => Promise<{ rows: unknown[] }>;
 
