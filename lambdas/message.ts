@@ -22,7 +22,9 @@ export async function handler(event: WebSocketEvent): Promise<{ statusCode: numb
     const fanout = await fanOut();
     await Promise.all([
       fanout.reply(connectionId, outcome.reply),
-      outcome.broadcast && fanout.toOrg(identity.orgId, outcome.broadcast, connectionId),
+      // The write is committed and acknowledged; a failed broadcast is healed by `seq` (next PONG).
+      outcome.broadcast &&
+        fanout.toOrg(identity.orgId, outcome.broadcast, connectionId).catch((error: unknown) => logger.error('broadcast failed', { error, seq: outcome.change?.seq })),
     ]);
     if (outcome.close) await fanout.disconnect(connectionId);
     logger.info('frame handled', { type: outcome.reply.type, code: 'code' in outcome.reply ? outcome.reply.code : undefined, seq: outcome.change?.seq });
