@@ -30,6 +30,8 @@ export interface FaultRule {
   readonly match?: (request: ProxyRequest) => boolean;
   /** How many requests it applies to before it retires. @default unlimited */
   readonly times?: number;
+  /** Counted under this name as well (see `waitInjected`). */
+  readonly label?: string;
 }
 
 export interface MisbehavingProxy {
@@ -41,10 +43,12 @@ export interface MisbehavingProxy {
   heal(): void;
   /** Faults injected so far, by kind (and status). */
   readonly injected: Readonly<Record<string, number>>;
+  /** Faults injected so far by the rules labelled `label`. */
+  injectedAs(label: string): number;
   /** Requests forwarded to the upstream so far. */
   readonly forwarded: number;
-  /** Resolves when `count` faults in all have been injected. */
-  waitInjected(count: number, timeoutMs?: number): Promise<void>;
+  /** Resolves when `count` faults have been injected in all (or by the rules labelled `label`) since the proxy started. */
+  waitInjected(count: number, label?: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,22 +61,24 @@ export async function startMisbehavingProxy(upstream: string): Promise<Misbehavi
   let rules: Array<{ rule: FaultRule; left: number }> = [];
   const injected: Record<string, number> = {};
   let total = 0;
+  const byLabel = new Map<string, number>();
   let forwarded = 0;
   const waiters = new Set<() => void>();
   const sockets = new Set<Socket>();
 
-  const count = (fault: Fault): void => {
-    const name = faultName(fault);
+  const count = (rule: FaultRule): void => {
+    const name = faultName(rule.fault);
     injected[name] = (injected[name] ?? 0) + 1;
     total += 1;
-    for (const wake of waiters) wake();
+    if (rule.label) byLabel.set(rule.label, (byLabel.get(rule.label) ?? 0) + 1);
+    for (const wake of [...waiters]) wake();
   };
 
-  const pick = (req: ProxyRequest): Fault | undefined => {
+  const pick = (req: ProxyRequest): FaultRule | undefined => {
     for (const entry of rules) {
       if (entry.left <= 0 || (entry.rule.match && !entry.rule.match(req))) continue;
       entry.left -= 1;
-      return entry.rule.fault;
+      return entry.rule;
     }
     return undefined;
   };
@@ -99,22 +105,23 @@ export async function startMisbehavingProxy(upstream: string): Promise<Misbehavi
     const chunks: Buffer[] = [];
     for await (const chunk of incoming) chunks.push(chunk as Buffer);
     const req: ProxyRequest = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers: incoming.headers, body: Buffer.concat(chunks).toString('utf8') };
-    const fault = pick(req);
-    if (fault?.kind === 'hang') return count(fault);
+    const rule = pick(req);
+    const fault = rule?.fault;
+    if (fault?.kind === 'hang') return count(rule!);
     if (fault?.kind === 'close') {
-      count(fault);
+      count(rule!);
       incoming.socket.destroy();
       return;
     }
     if (fault?.kind === 'status') {
-      count(fault);
+      count(rule!);
       res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers }).end(fault.body ?? '{"message":"injected fault"}');
       return;
     }
     forwarded += 1;
     const answer = await forward(req);
     if (fault?.kind === 'forward-then-close') {
-      count(fault);
+      count(rule!);
       incoming.socket.destroy();
       return;
     }
@@ -144,20 +151,24 @@ export async function startMisbehavingProxy(upstream: string): Promise<Misbehavi
     get injected() {
       return { ...injected };
     },
+    injectedAs(label) {
+      return byLabel.get(label) ?? 0;
+    },
     get forwarded() {
       return forwarded;
     },
-    waitInjected(wanted, timeoutMs = 15_000) {
+    waitInjected(wanted, label, timeoutMs = 15_000) {
+      const current = (): number => (label === undefined ? total : (byLabel.get(label) ?? 0));
       return new Promise((resolve, reject) => {
         const check = (): void => {
-          if (total < wanted) return;
+          if (current() < wanted) return;
           waiters.delete(check);
           clearTimeout(timer);
           resolve();
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`only ${total} of ${wanted} faults injected within ${timeoutMs} ms`));
+          reject(new Error(`only ${current()} of ${wanted} faults${label ? ` labelled ${label}` : ''} injected within ${timeoutMs} ms`));
         }, timeoutMs);
         waiters.add(check);
         check();
