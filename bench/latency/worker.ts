@@ -30,6 +30,8 @@ export interface Sample {
 export interface Phase {
   readonly start: number;
   readonly end: number;
+  /** CPU the clients' process spent in the phase. */
+  readonly clientCpuMs?: number;
   readonly samples: Sample[];
   readonly errors: number;
 }
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
   const phase = async (run: (record: (reply: Reply & { sentAt: number; sentBytes: number }) => Sample) => Promise<void>): Promise<Phase> => {
     const samples: Sample[] = [];
     let errors = 0;
+    const cpu = process.cpuUsage();
     const start = epochMs();
     await run((reply) => {
       if (reply.frame.type === 'ERROR') errors += 1;
@@ -81,7 +84,9 @@ async function main(): Promise<void> {
       samples.push(sample);
       return sample;
     });
-    return { start, end: epochMs(), samples, errors };
+    const end = epochMs();
+    const { user, system } = process.cpuUsage(cpu);
+    return { start, end, samples, errors, clientCpuMs: (user + system) / 1000 };
   };
 
   const clients: BenchClient[] = [];

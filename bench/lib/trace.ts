@@ -94,11 +94,23 @@ export function startTracer(targets: Targets): Tracer {
   for (const [name, listener] of subscriptions) subscribe(name, listener);
   return {
     calls,
-    between: (from, to) => calls.filter((call) => call.start >= from && call.start < to),
+    between: (from, to) => calls.slice(firstAtOrAfter(calls, from), firstAtOrAfter(calls, to)),
     stop: () => {
       for (const [name, listener] of subscriptions) unsubscribe(name, listener);
     },
   };
+}
+
+/** Index of the first call that started at or after `time` (calls are recorded in start order). */
+function firstAtOrAfter(calls: readonly TracedCall[], time: number): number {
+  let lo = 0;
+  let hi = calls.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((calls[mid] as TracedCall).start < time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The port a ClientRequest goes to, from its Host header (`127.0.0.1:1234`). */

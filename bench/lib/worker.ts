@@ -98,7 +98,11 @@ function runOne<T>(file: string, entry: string, input: unknown, timeoutMs: numbe
       clearTimeout(timer);
       const last = stdout.trim().split('\n').pop() ?? '';
       if (code === 0 && last.startsWith('{')) {
-        resolvePromise(JSON.parse(last) as T);
+        try {
+          resolvePromise(JSON.parse(last) as T);
+        } catch (error) {
+          reject(new Error(`${entry} answered unreadable JSON (${last.length} characters): ${(error as Error).message}`));
+        }
         return;
       }
       const detail = stderr.trim().split('\n').filter((line) => !/NodeDeprecationWarning|node --trace/.test(line)).slice(-3).join(' | ');
@@ -129,8 +133,10 @@ export async function workerInput<T>(): Promise<T> {
 }
 
 /** In a worker: answers and exits. */
-export function answer(result: unknown): never {
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-  process.disconnect?.();
-  process.exit(0);
+export function answer(result: unknown): void {
+  // Exit only once the pipe has taken the whole line (a large answer is written in chunks).
+  process.stdout.write(`${JSON.stringify(result)}\n`, () => {
+    process.disconnect?.();
+    process.exit(0);
+  });
 }
