@@ -35,7 +35,9 @@ describe('racing clients through the full stage', () => {
   });
 
   it(`keeps every ACKed write, a gapless seq and ${CLIENTS} identical local states on PGlite`, async () => {
+    const started = Date.now();
     stage = await startStageProcess({ dataDir: join(dir, 'pglite'), logFile: join(dir, 'pglite.log') });
+    const ready = Date.now();
 
     const { figures, problems } = await runRace({
       websocketUrl: stage.websocketUrl,
@@ -46,7 +48,7 @@ describe('racing clients through the full stage', () => {
       writesPerClient: WRITES_PER_CLIENT,
     });
 
-    console.log(`racing on PGlite: ${JSON.stringify(figures)}`);
+    console.log(`racing on PGlite: ${JSON.stringify(figures)} (stage ready in ${ready - started} ms, race ${Date.now() - ready} ms)`);
     expect(problems).toEqual([]);
     expect(figures.conflicts).toBeGreaterThan(0);
     expect(figures.accepted).toBe(figures.lastSeq);
@@ -58,7 +60,9 @@ describe('racing clients through the full stage', () => {
       console.log(`racing on PostgreSQL 15 ${PG_SKIP_MESSAGE}`);
       return;
     }
+    const started = Date.now();
     stage = await startStageProcess({ dataDir: join(dir, 'pg'), logFile: join(dir, 'pg.log'), env: { DATABASE_URL: cluster.connectionString } });
+    const ready = Date.now();
 
     const { figures, problems } = await runRace({
       websocketUrl: stage.websocketUrl,
@@ -69,7 +73,7 @@ describe('racing clients through the full stage', () => {
       writesPerClient: WRITES_PER_CLIENT,
     });
 
-    console.log(`racing on PostgreSQL 15: ${JSON.stringify(figures)}`);
+    console.log(`racing on PostgreSQL 15: ${JSON.stringify(figures)} (stage ready in ${ready - started} ms, race ${Date.now() - ready} ms)`);
     expect(problems).toEqual([]);
     expect(figures.conflicts).toBeGreaterThan(0);
     expect(figures.accepted).toBe(figures.lastSeq);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Change } from '../../shared/protocol/staff';
 import { TestClient } from '../e2e/support/client';
+import { PG_SKIP_MESSAGE, startPgCluster, type PgCluster } from '../helpers/pg-cluster';
 import { WriteLoad } from './support/stage-process-load';
 import { databaseUrlOf, readOrgLog, seqGaps, startStageProcess, type StageProcess } from './support/stage-process';
 
@@ -23,23 +24,37 @@ function useStage(stage: StageProcess): void {
   Object.assign(process.env, { STAGE_WS_URL: stage.websocketUrl, STAGE_HTTP_URL: stage.httpUrl, STAGE_JWT_SECRET: stage.jwtSecret });
 }
 
+interface Backend {
+  readonly label: string;
+  readonly cycles: number;
+  readonly env: Record<string, string>;
+}
+
 describe('restart durability (SIGKILL mid write load, restart on the same data folder)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'staff-sync-restart-'));
-  const orgId = `restart-${randomBytes(5).toString('hex')}`;
-  const subs: string[] = Array.from({ length: WRITERS }, () => randomUUID());
   let stage: StageProcess | undefined;
+  let cluster: PgCluster | null = null;
 
-  afterAll(async () => {
+  afterEach(async () => {
     await stage?.stop();
+    stage = undefined;
+  });
+  afterAll(async () => {
+    await cluster?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('keeps every ACKed write, continues seq without a gap, and finds each unanswered write exactly once', async () => {
-    const figures = { cycles: CYCLES, ackedBeforeKill: 0, unknownAtKill: 0, foundCommitted: 0, appliedOnRetry: 0, writesAfterRestart: 0, lastSeq: 0 };
+  /** Runs `cycles` rounds of: write load, SIGKILL, restart on the same data, checks, retries, more writes. */
+  async function killAndRestart({ label, cycles, env }: Backend): Promise<void> {
+    const orgId = `restart-${randomBytes(5).toString('hex')}`;
+    const subs: string[] = Array.from({ length: WRITERS }, () => randomUUID());
+    const folder = join(dir, label.replace(/\W+/g, '-'));
+    const start = () => startStageProcess({ dataDir: join(folder, 'data'), logFile: join(folder + '.log'), env });
+    const figures = { cycles, ackedBeforeKill: 0, unknownAtKill: 0, foundCommitted: 0, appliedOnRetry: 0, writesAfterRestart: 0, lastSeq: 0 };
     const allAcked: Change[] = [];
-    stage = await startStageProcess({ dataDir: join(dir, 'data'), logFile: join(dir, 'stage.log') });
+    stage = await start();
 
-    for (let cycle = 1; cycle <= CYCLES; cycle++) {
+    for (let cycle = 1; cycle <= cycles; cycle++) {
       // Prepare: a write load with several writes in flight per socket.
       useStage(stage);
       const clients = await Promise.all(subs.map(async (sub) => ({ sub, client: await TestClient.connect({ orgId, sub }) })));
@@ -55,9 +70,9 @@ describe('restart durability (SIGKILL mid write load, restart on the same data f
       figures.ackedBeforeKill += acked.length;
       figures.unknownAtKill += unknown.length;
       allAcked.push(...acked.map(([, change]) => change));
-      stage = await startStageProcess({ dataDir: join(dir, 'data'), logFile: join(dir, 'stage.log') });
+      stage = await start();
       useStage(stage);
-      const databaseUrl = databaseUrlOf(stage);
+      const databaseUrl = databaseUrlOf(stage, env.DATABASE_URL);
 
       // Assess 1: every ACKed write is in the log, at its seq, with its requestId; no gap.
       const afterRestart = await readOrgLog(databaseUrl, orgId);
@@ -110,6 +125,19 @@ describe('restart durability (SIGKILL mid write load, restart on the same data f
       figures.lastSeq = final.lastSeq;
     }
 
-    console.log(`restart durability (PGlite data folder): ${JSON.stringify(figures)}`);
+    console.log(`restart durability (${label}): ${JSON.stringify(figures)}`);
+  }
+
+  it('keeps every ACKed write, continues seq without a gap, and finds each unanswered write exactly once on a PGlite data folder', async () => {
+    await killAndRestart({ label: 'PGlite data folder', cycles: CYCLES, env: {} });
+  });
+
+  it('does the same with a real PostgreSQL 15 (DATABASE_URL): the killed stage\'s open transactions roll back', async () => {
+    cluster = await startPgCluster();
+    if (!cluster) {
+      console.log(`restart durability on PostgreSQL 15 ${PG_SKIP_MESSAGE}`);
+      return;
+    }
+    await killAndRestart({ label: 'PostgreSQL 15', cycles: 1, env: { DATABASE_URL: cluster.connectionString } });
   });
 });
