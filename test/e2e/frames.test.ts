@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TestClient } from './support/client';
 import { logLinesWithTokens } from './support/hygiene';
 import { newOrgId } from './support/stage';
-import { barrier, changeOf, createStaff, newStaff, skipThrough } from './support/staff';
+import { barrier, changeOf, createStaff, newStaff, settle, skipThrough } from './support/staff';
 
 describe('frames and errors (PROTOCOL.md section 3)', () => {
   const orgId = newOrgId();
@@ -25,7 +25,7 @@ describe('frames and errors (PROTOCOL.md section 3)', () => {
   });
 
   it('acknowledges a create to the sender and broadcasts it to the rest of the org only', async () => {
-    observer.skipReceived();
+    await settle(observer);
     outsider.skipReceived();
     const id = randomUUID();
 
@@ -89,7 +89,7 @@ describe('frames and errors (PROTOCOL.md section 3)', () => {
   ];
 
   it.each(badFrames)('answers %s with ERROR %s, keeps the socket open and changes nothing', async (_name, frame, code) => {
-    observer.skipReceived();
+    await settle(observer);
     writer.skipReceived();
 
     writer.send(frame);

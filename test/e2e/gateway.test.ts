@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { TestClient } from './support/client';
 import { logLinesWithTokens } from './support/hygiene';
 import { itLocal, newOrgId, stage } from './support/stage';
-import { barrier, createStaff } from './support/staff';
+import { barrier, createStaff, settle } from './support/staff';
 
 async function connectionIdsOf(org: string): Promise<string[]> {
   const client = DynamoDBDocumentClient.from(
@@ -48,7 +48,7 @@ describe('gateway behaviours (PROTOCOL.md sections 3 and 6)', () => {
 
   it('keeps a socket open after a bad frame and leaves the other clients untouched', async () => {
     const noisy = await TestClient.connect({ orgId });
-    observer.skipReceived();
+    await settle(observer);
 
     noisy.send('{"type":');
     const error = await noisy.nextFrame();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TestClient } from './support/client';
 import { logLinesWithTokens } from './support/hygiene';
 import { newOrgId } from './support/stage';
-import { barrier, changeOf, createStaff, newStaff, skipThrough } from './support/staff';
+import { barrier, changeOf, createStaff, newStaff, settle, skipThrough } from './support/staff';
 
 describe('versions, conflicts and idempotency (PROTOCOL.md sections 4 and 5)', () => {
   const orgId = newOrgId();
@@ -83,7 +83,7 @@ describe('versions, conflicts and idempotency (PROTOCOL.md sections 4 and 5)', (
   it('replays a repeated requestId with the original ACK and no second broadcast', async () => {
     const requestId = randomUUID();
     const frame = { type: 'STAFF_CREATE', requestId, payload: { staff: newStaff({ id: randomUUID() }) } };
-    observer.skipReceived();
+    await settle(observer);
 
     const first = await a.request(frame);
     a.frames.splice(a.frames.indexOf(first), 1);

@@ -32,3 +32,13 @@ export async function skipThrough(observer: TestClient, seq: number): Promise<vo
   await observer.waitFor((frame) => typeof frame.change === 'object' && frame.change !== null && changeOf(frame).seq >= seq);
   observer.skipReceived();
 }
+
+/**
+ * Brings an observer (who never writes) up to date: it has received the broadcast of every
+ * change committed so far, and `nextFrame` returns only what comes after.
+ */
+export async function settle(observer: TestClient): Promise<void> {
+  const pong = await observer.request({ type: 'PING' });
+  if (typeof pong.seq === 'number' && pong.seq > 0) await skipThrough(observer, pong.seq);
+  else observer.skipReceived();
+}
