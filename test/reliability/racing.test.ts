@@ -10,11 +10,14 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PG_SKIP_MESSAGE, startPgCluster, type PgCluster } from '../helpers/pg-cluster';
 import { runRace } from './support/racing';
+import { checkAgainstDatabase } from './support/racing-check';
 import { databaseUrlOf, startStageProcess, type StageProcess } from './support/stage-process';
 
 const SOAK = process.env.SOAK === '1';
 const CLIENTS = SOAK ? 60 : 24;
 const WRITES_PER_CLIENT = SOAK ? 40 : 12;
+/** Replays a race: its seed is printed with the figures. */
+const SEED = process.env.RACE_SEED ? Number(process.env.RACE_SEED) : undefined;
 
 jest.setTimeout(120_000);
 
@@ -35,23 +38,35 @@ describe('racing clients through the full stage', () => {
   });
 
   it(`keeps every ACKed write, a gapless seq and ${CLIENTS} identical local states on PGlite`, async () => {
+    const orgId = newOrg('pglite');
     const started = Date.now();
     stage = await startStageProcess({ dataDir: join(dir, 'pglite'), logFile: join(dir, 'pglite.log') });
     const ready = Date.now();
 
-    const { figures, problems } = await runRace({
+    const { figures, problems, acked, views } = await runRace({
       websocketUrl: stage.websocketUrl,
       jwtSecret: stage.jwtSecret,
       databaseUrl: databaseUrlOf(stage),
-      orgId: newOrg('pglite'),
+      orgId,
       clients: CLIENTS,
       writesPerClient: WRITES_PER_CLIENT,
+      ...(SEED === undefined ? {} : { seed: SEED }),
     });
 
     console.log(`racing on PGlite: ${JSON.stringify(figures)} (stage ready in ${ready - started} ms, race ${Date.now() - ready} ms)`);
     expect(problems).toEqual([]);
     expect(figures.conflicts).toBeGreaterThan(0);
+    expect(figures.merged).toBeGreaterThan(0);
     expect(figures.accepted).toBe(figures.lastSeq);
+
+    // Negative control: the same checks catch a client one field off and an ACK missing from the log.
+    const [first, ...rest] = views;
+    const tampered = { ...first!, staff: first!.staff.map((record, index) => (index === 0 ? { ...record, name: `${record.name}!` } : record)) };
+    const lostAck = { ...acked[0]!, seq: figures.lastSeq + 1 };
+    const control = await checkAgainstDatabase(databaseUrlOf(stage), orgId, [...acked, lostAck], [tampered, ...rest]);
+    expect(control.problems).toEqual(
+      expect.arrayContaining([expect.stringContaining(`${first!.label}: local state`), expect.stringContaining(`ACKed seq ${figures.lastSeq + 1}`)]),
+    );
   });
 
   it(`keeps every ACKed write, a gapless seq and ${CLIENTS} identical local states on PostgreSQL 15`, async () => {
@@ -71,11 +86,13 @@ describe('racing clients through the full stage', () => {
       orgId: newOrg('pg15'),
       clients: CLIENTS,
       writesPerClient: WRITES_PER_CLIENT,
+      ...(SEED === undefined ? {} : { seed: SEED }),
     });
 
     console.log(`racing on PostgreSQL 15: ${JSON.stringify(figures)} (stage ready in ${ready - started} ms, race ${Date.now() - ready} ms)`);
     expect(problems).toEqual([]);
     expect(figures.conflicts).toBeGreaterThan(0);
+    expect(figures.merged).toBeGreaterThan(0);
     expect(figures.accepted).toBe(figures.lastSeq);
   });
 });

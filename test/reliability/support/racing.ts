@@ -5,12 +5,12 @@
  * the database, and the change log is checked against every ACK. Returns figures and a list of
  * broken invariants (empty when all hold).
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { Client as PgClient } from 'pg';
+import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import { connect, isStaffSyncClientError, type Change, type Staff, type StaffSyncClient } from '../../../client/src';
+import { connect, isStaffSyncClientError, type Change, type StaffSyncClient, type WebSocketConstructor } from '../../../client/src';
 import type { StaffChanges } from '../../../shared/protocol/staff-input';
 import { mintLocalToken } from '../../../infra/local/tokens';
+import { checkAgainstDatabase, type ClientView } from './racing-check';
 
 export interface RaceOptions {
   readonly websocketUrl: string;
@@ -20,19 +20,23 @@ export interface RaceOptions {
   readonly orgId: string;
   /** @default 24 */
   readonly clients?: number;
-  /** Records every client writes. @default 4 */
+  /** Records every client writes. @default 6 */
   readonly records?: number;
   /** Updates per client, sent back to back. @default 12 */
   readonly writesPerClient?: number;
+  /** Seed of the clients' choices (record, fields, stale base version). @default random */
+  readonly seed?: number;
 }
 
 export interface RaceFigures {
+  seed: number;
   clients: number;
   records: number;
   writes: number;
   accepted: number;
   merged: number;
   conflicts: number;
+  noops: number;
   otherErrors: Record<string, number>;
   deleteRace: { tried: number; won: number; refused: number };
   lastSeq: number;
@@ -43,41 +47,46 @@ export interface RaceFigures {
 export interface RaceResult {
   readonly figures: RaceFigures;
   readonly problems: string[];
+  /** Every ACKed change, and each client's final state (for negative controls of the checks). */
+  readonly acked: readonly Change[];
+  readonly views: readonly ClientView[];
 }
 
-/** Frames a client's socket received, by type (the SDK sees the same frames). */
-class CountingSocket extends WebSocket {
-  static frames = 0;
-  static broadcasts = 0;
-  constructor(url: string) {
-    super(url);
-    this.on('message', (data) => {
-      CountingSocket.frames += 1;
-      if (/^\{"type":"STAFF_(CREATE|UPDATE|DELETE)"/.test(String(data))) CountingSocket.broadcasts += 1;
-    });
-  }
-}
-
-/** The same text for the same records, whatever the key or record order. */
-export function hashStaff(records: Iterable<Staff | Record<string, unknown>>): string {
-  const canonical = (value: unknown): unknown =>
-    value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]))
-      : Array.isArray(value)
-        ? value.map(canonical)
-        : value;
-  const sorted = [...records].map((record) => canonical(record)).sort((a, b) => String((a as Staff).id).localeCompare(String((b as Staff).id)));
-  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
+/** A `ws` WebSocket class that counts the frames its sockets receive (the SDK sees the same frames). */
+function countingSocket(counts: { frames: number; broadcasts: number }): WebSocketConstructor {
+  return class CountingSocket extends WebSocket {
+    constructor(url: string) {
+      super(url);
+      this.on('message', (data) => {
+        counts.frames += 1;
+        if (/^\{"type":"STAFF_(CREATE|UPDATE|DELETE)"/.test(String(data))) counts.broadcasts += 1;
+      });
+    }
+  };
 }
 
 const FIELDS = ['name', 'position', 'department', 'phone', 'displayOrder', 'status'] as const;
 
-function changesFor(client: number, write: number): StaffChanges {
-  const chosen = new Set([FIELDS[(client + write) % FIELDS.length]!, FIELDS[(client * 7 + write * 3) % FIELDS.length]!]);
+/** A small deterministic generator (mulberry32), so a failing race can be replayed from its seed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One or two fields with values unique to this write: overlapping fields conflict, disjoint ones merge. */
+function changesFor(next: () => number, client: number, write: number): StaffChanges {
+  const chosen = new Set([FIELDS[Math.floor(next() * FIELDS.length)]!]);
+  if (next() < 0.4) chosen.add(FIELDS[Math.floor(next() * FIELDS.length)]!);
   const changes: Record<string, unknown> = {};
   for (const field of chosen) {
-    if (field === 'displayOrder') changes[field] = client * 1000 + write;
-    else if (field === 'status') changes[field] = (client + write) % 2 === 0 ? 'active' : 'inactive';
+    if (field === 'displayOrder') changes[field] = client * 1000 + write + 1;
+    else if (field === 'status') changes[field] = next() < 0.5 ? 'active' : 'inactive';
     else if (field === 'phone') changes[field] = `+1-${client}-${write}`;
     else changes[field] = `${field} c${client} w${write}`;
   }
@@ -86,28 +95,32 @@ function changesFor(client: number, write: number): StaffChanges {
 
 export async function runRace(options: RaceOptions): Promise<RaceResult> {
   const clientCount = options.clients ?? 24;
-  const recordCount = options.records ?? 4;
+  const recordCount = options.records ?? 6;
   const writesPerClient = options.writesPerClient ?? 12;
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const problems: string[] = [];
   const acked: Change[] = [];
+  const views: ClientView[] = [];
   const figures: RaceFigures = {
+    seed,
     clients: clientCount,
     records: recordCount,
     writes: 0,
     accepted: 0,
     merged: 0,
     conflicts: 0,
+    noops: 0,
     otherErrors: {},
     deleteRace: { tried: 0, won: 0, refused: 0 },
     lastSeq: 0,
     framesReceived: 0,
     broadcastsReceived: 0,
   };
-  CountingSocket.frames = 0;
-  CountingSocket.broadcasts = 0;
+  const counts = { frames: 0, broadcasts: 0 };
+  const Socket = countingSocket(counts);
   const tokenFor = (sub: string) => mintLocalToken({ orgId: options.orgId, role: 'manager', sub, secret: options.jwtSecret, expiresInSeconds: 3600 });
   const open = async (sub: string): Promise<StaffSyncClient> => {
-    const client = connect(options.websocketUrl, await tokenFor(sub), { WebSocket: CountingSocket, requestTimeoutMs: 10_000 });
+    const client = connect(options.websocketUrl, await tokenFor(sub), { WebSocket: Socket, requestTimeoutMs: 10_000 });
     await client.ready();
     return client;
   };
@@ -134,20 +147,23 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
     }
     const startSeqs = racers.map((client) => client.state.lastSeq);
 
-    // Act 1: every client updates the same records back to back; some writes on purpose name the
-    // version seen at the start (stale), so both merges and conflicts happen.
+    // Act 1: every client updates the same records back to back; about 30 % of the writes name the
+    // version seen at the start (stale), so merges and conflicts happen besides plain races.
     const startVersions = racers.map((client) => ids.map((id) => client.get(id)?.version ?? 1));
     await Promise.all(
       racers.map(async (client, c) => {
+        const next = random(seed + c);
         for (let w = 0; w < writesPerClient; w++) {
-          const r = (c + w) % recordCount;
+          const r = Math.floor(next() * recordCount);
           const id = ids[r]!;
-          const stale = (c * 31 + w * 17) % 10 < 3;
-          const baseVersion = stale ? startVersions[c]![r]! : (client.get(id)?.version ?? 1);
+          const baseVersion = next() < 0.3 ? startVersions[c]![r]! : (client.get(id)?.version ?? 1);
           figures.writes += 1;
           try {
-            const change = await client.update(id, changesFor(c, w), baseVersion);
-            if (!change) continue;
+            const change = await client.update(id, changesFor(next, c, w), baseVersion);
+            if (!change) {
+              figures.noops += 1;
+              continue;
+            }
             acked.push(change);
             figures.accepted += 1;
             if (change.version > baseVersion + 1) figures.merged += 1;
@@ -182,48 +198,21 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
 
     // Assess: every client resyncs (a delta since its lastSeq), then its state is compared.
     await Promise.all(clients.map((client) => client.sync()));
-    figures.framesReceived = CountingSocket.frames;
-    figures.broadcastsReceived = CountingSocket.broadcasts;
+    figures.framesReceived = counts.frames;
+    figures.broadcastsReceived = counts.broadcasts;
 
-    const db = new PgClient({ connectionString: options.databaseUrl });
-    await db.connect();
-    try {
-      const staffRows = await db.query<{ staff: Staff }>('select public.staff_to_wire(s) as staff from public.staff s where org_id = $1', [options.orgId]);
-      const dbHash = hashStaff(staffRows.rows.map((row) => row.staff));
-      const log = await db.query<{ seq: string; op: string; staff_id: string; version: number; staff: Staff }>(
-        'select seq::text, op, staff_id::text, version, staff from public.staff_changes t where org_id = $1 order by t.seq',
-        [options.orgId],
-      );
-      const counter = await db.query<{ last_seq: string }>('select last_seq::text from public.staff_org_counters where org_id = $1', [options.orgId]);
-      const seqs = log.rows.map((row) => Number(row.seq));
-      figures.lastSeq = Number(counter.rows[0]?.last_seq ?? 0);
-      if (seqs.some((seq, index) => seq !== index + 1)) problems.push(`log seq is not 1..n without gaps: ${seqs.join(',')}`);
-      if (figures.lastSeq !== seqs.length) problems.push(`counter says ${figures.lastSeq}, log has ${seqs.length} entries`);
-      if (seqs.length !== acked.length) problems.push(`${acked.length} ACKed changes but ${seqs.length} log entries`);
-      const bySeq = new Map(log.rows.map((row) => [Number(row.seq), row]));
-      for (const change of acked) {
-        const row = bySeq.get(change.seq);
-        if (!row) problems.push(`ACKed seq ${change.seq} (${change.op} ${change.staffId} v${change.version}) is not in the log`);
-        else if (row.staff_id !== change.staffId || row.version !== change.version || row.op !== change.op || hashStaff([row.staff]) !== hashStaff([change.staff])) {
-          problems.push(`log seq ${change.seq} differs from its ACK`);
-        }
-      }
-      if (new Set(acked.map((change) => change.seq)).size !== acked.length) problems.push('two ACKs carry the same seq');
-      clients.forEach((client, index) => {
-        const local = hashStaff(client.state.staff.values());
-        if (local !== dbHash) problems.push(`client ${index}: local state hash ${local.slice(0, 12)} ≠ database ${dbHash.slice(0, 12)} (${client.state.staff.size} vs ${staffRows.rows.length} records)`);
-        if (client.state.lastSeq !== figures.lastSeq) problems.push(`client ${index}: lastSeq ${client.state.lastSeq} ≠ ${figures.lastSeq}`);
-      });
-      racers.forEach((client, index) => {
-        const expected = Array.from({ length: figures.lastSeq - startSeqs[index]! }, (_, k) => startSeqs[index]! + k + 1);
-        const got = seen.get(client) ?? [];
-        if (got.join(',') !== expected.join(',')) problems.push(`racer ${index}: change events ${got.length} not each seq once in order after ${startSeqs[index]}`);
-      });
-    } finally {
-      await db.end();
-    }
+    views.push(...clients.map((client, index) => ({ label: index === 0 ? 'owner' : `racer ${index - 1}`, staff: [...client.state.staff.values()], lastSeq: client.state.lastSeq })));
+    const verdict = await checkAgainstDatabase(options.databaseUrl, options.orgId, acked, views);
+    figures.lastSeq = verdict.lastSeq;
+    problems.push(...verdict.problems);
+    // The SDK's `change` event: each seq once, in order, after the state it started from.
+    racers.forEach((client, index) => {
+      const expected = Array.from({ length: figures.lastSeq - startSeqs[index]! }, (_, k) => startSeqs[index]! + k + 1);
+      const got = seen.get(client) ?? [];
+      if (got.join(',') !== expected.join(',')) problems.push(`racer ${index}: ${got.length} change events, not each seq once in order after ${startSeqs[index]}`);
+    });
   } finally {
     for (const client of clients) client.close();
   }
-  return { figures, problems };
+  return { figures, problems, acked, views };
 }

@@ -1,0 +1,71 @@
+/**
+ * The racing clients' verdict, from the database itself: the log against every ACK (each at its
+ * seq, seq 1..n without a gap, the counter at n) and every client's local state against the
+ * staff table, compared by hash. Returns the broken invariants (empty when all hold).
+ */
+import { createHash } from 'node:crypto';
+import { Client as PgClient } from 'pg';
+import type { Change, Staff } from '../../../shared/protocol/staff';
+
+/** The same text for the same records, whatever the key or record order. */
+export function hashStaff(records: Iterable<Staff | Record<string, unknown>>): string {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]))
+        : value;
+  const sorted = [...records].map(canonical).sort((a, b) => String((a as Staff).id).localeCompare(String((b as Staff).id)));
+  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
+}
+
+export interface ClientView {
+  readonly label: string;
+  readonly staff: readonly Staff[];
+  readonly lastSeq: number;
+}
+
+interface LogRow {
+  seq: string;
+  op: string;
+  staff_id: string;
+  version: number;
+  staff: Staff;
+}
+
+/** Checks the org's log and staff in the database against the ACKs and the clients' states; resolves with the last seq and the problems. */
+export async function checkAgainstDatabase(databaseUrl: string, orgId: string, acked: readonly Change[], clients: readonly ClientView[]): Promise<{ lastSeq: number; problems: string[] }> {
+  const problems: string[] = [];
+  const db = new PgClient({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const staff = await db.query<{ staff: Staff }>('select public.staff_to_wire(s) as staff from public.staff s where org_id = $1', [orgId]);
+    const log = await db.query<LogRow>('select seq::text, op, staff_id::text, version, staff from public.staff_changes t where org_id = $1 order by t.seq', [orgId]);
+    const counter = await db.query<{ last_seq: string }>('select last_seq::text from public.staff_org_counters where org_id = $1', [orgId]);
+    const lastSeq = Number(counter.rows[0]?.last_seq ?? 0);
+    const seqs = log.rows.map((row) => Number(row.seq));
+
+    if (seqs.some((seq, index) => seq !== index + 1)) problems.push(`log seq is not 1..n without gaps: ${seqs.join(',')}`);
+    if (lastSeq !== seqs.length) problems.push(`counter says ${lastSeq}, log has ${seqs.length} entries`);
+    if (seqs.length !== acked.length) problems.push(`${acked.length} ACKed changes but ${seqs.length} log entries`);
+    if (new Set(acked.map((change) => change.seq)).size !== acked.length) problems.push('two ACKs carry the same seq');
+    const bySeq = new Map(log.rows.map((row) => [Number(row.seq), row]));
+    for (const change of acked) {
+      const row = bySeq.get(change.seq);
+      if (!row) problems.push(`ACKed seq ${change.seq} (${change.op} ${change.staffId} v${change.version}) is not in the log`);
+      else if (row.staff_id !== change.staffId || row.version !== change.version || row.op !== change.op || hashStaff([row.staff]) !== hashStaff([change.staff])) {
+        problems.push(`log seq ${change.seq} differs from its ACK`);
+      }
+    }
+
+    const dbHash = hashStaff(staff.rows.map((row) => row.staff));
+    for (const client of clients) {
+      const local = hashStaff(client.staff);
+      if (local !== dbHash) problems.push(`${client.label}: local state ${local.slice(0, 12)} ≠ database ${dbHash.slice(0, 12)} (${client.staff.length} vs ${staff.rows.length} records)`);
+      if (client.lastSeq !== lastSeq) problems.push(`${client.label}: lastSeq ${client.lastSeq} ≠ ${lastSeq}`);
+    }
+    return { lastSeq, problems };
+  } finally {
+    await db.end();
+  }
+}
