@@ -19,7 +19,7 @@ const WRITES_PER_CLIENT = SOAK ? 40 : 12;
 /** Replays a race: its seed is printed with the figures. */
 const SEED = process.env.RACE_SEED ? Number(process.env.RACE_SEED) : undefined;
 
-jest.setTimeout(120_000);
+jest.setTimeout(SOAK ? 300_000 : 120_000);
 
 const newOrg = (label: string): string => `race-${label}-${randomBytes(4).toString('hex')}`;
 

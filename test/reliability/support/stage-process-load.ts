@@ -26,6 +26,7 @@ export class WriteLoad {
   readonly unknown = new Map<string, SentWrite>();
   readonly refused: Frame[] = [];
   private stopped = false;
+  private ended = 0;
   private lanes: Promise<void>[] = [];
   private waiters: Array<() => void> = [];
 
@@ -36,14 +37,23 @@ export class WriteLoad {
 
   start(): void {
     for (const { sub, client } of this.clients) {
-      for (let lane = 0; lane < this.lanesPerClient; lane++) this.lanes.push(this.lane(sub, client));
+      for (let lane = 0; lane < this.lanesPerClient; lane++) {
+        this.lanes.push(
+          this.lane(sub, client).finally(() => {
+            this.ended += 1;
+            this.wake();
+          }),
+        );
+      }
     }
   }
 
   /** Resolves once `count` writes have been ACKed in all. */
   async whenAcked(count: number): Promise<void> {
     while (this.acked.size < count) {
-      if (this.stopped) throw new Error(`the load stopped after ${this.acked.size} ACKs`);
+      if (this.stopped || this.ended === this.lanes.length) {
+        throw new Error(`the load stopped after ${this.acked.size} ACKs (refused: ${JSON.stringify(this.refused.slice(0, 3))})`);
+      }
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }
@@ -87,7 +97,11 @@ export class WriteLoad {
     }
     const change = reply.change as Change;
     this.acked.set(frame.requestId, change);
-    for (const wake of this.waiters.splice(0)) wake();
+    this.wake();
     return change;
+  }
+
+  private wake(): void {
+    for (const wake of this.waiters.splice(0)) wake();
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The local stage as its own process (`infra/local/main.ts --ready-json`, what `npm start`
  * runs), on free ports and a given data folder, so a suite can SIGKILL it and start it again
- * on the same data, or point it at a real Postgres with DATABASE_URL.
+ * on the same data, or point it at a real Postgres with DATABASE_URL. A new PGlite folder is filled
+ * from the migrated fixture first, which loads PGlite in the Jest worker: run Jest with
+ * NODE_OPTIONS=--experimental-vm-modules (as `npm test` does).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
