@@ -86,3 +86,18 @@ export function countEvents(phase: Phase, tracer: Tracer, logs: LogCapture, invo
     logBytes: logs.bytesBetween(phase.start, end) / n,
   };
 }
+
+/** Durations of the traced calls of a phase, by kind (where a phase's tail latency comes from). */
+export function callDurations(phase: Phase, tracer: Tracer): Array<{ kind: string; samples: number[]; unanswered: number; errors: number }> {
+  const byKind = new Map<string, { samples: number[]; unanswered: number; errors: number }>();
+  for (const call of tracer.between(phase.start, phase.end)) {
+    if (call.kind === 'other') continue;
+    const kind = call.kind === 'rpc' ? `RPC ${call.op}` : call.kind === 'dynamodb' ? `DynamoDB ${call.op}` : `@connections ${call.op}`;
+    const entry = byKind.get(kind) ?? { samples: [], unanswered: 0, errors: 0 };
+    if (call.end === undefined) entry.unanswered += 1;
+    else entry.samples.push(call.end - call.start);
+    if (call.status !== undefined && call.status >= 300) entry.errors += 1;
+    byKind.set(kind, entry);
+  }
+  return [...byKind.entries()].map(([kind, entry]) => ({ kind, ...entry }));
+}

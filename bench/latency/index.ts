@@ -5,6 +5,7 @@
  * time of one update goes.
  */
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mintLocalToken } from '../../infra/local/tokens';
 import { fmt } from '../lib/format';
 import { startBenchStage } from '../lib/stage';
@@ -14,7 +15,7 @@ import { startCpuSampler } from '../lib/cpu';
 import { createCpuProfiler, type ComponentTime } from '../lib/profile';
 import type { Bench, BenchResult } from '../lib/types';
 import { runWorker } from '../lib/worker';
-import { breakdown, countEvents, latencies } from './analysis';
+import { breakdown, callDurations, countEvents, latencies } from './analysis';
 import { measureFloor } from './floor';
 import type { LatencyWorkerResult } from './worker';
 
@@ -35,6 +36,8 @@ export const latency: Bench = {
     const bench = await startBenchStage();
     const { stage } = bench;
     const cpu = startCpuSampler();
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const tracer = startTracer({ dynamodb: stage.dynamodbEndpoint, supabase: stage.supabaseUrl, management: bench.managementEndpoint });
     try {
       const orgId = `bench-${randomBytes(4).toString('hex')}`;
@@ -109,6 +112,7 @@ export const latency: Bench = {
         floorRpcP50Ms: floor.rpc.p50, floorQueryP50Ms: floor.query.p50, floorPostP50Ms: floor.post.p50,
         seqBroadcastFloorRatio: seq.broadcast.p50 / floor.broadcast.p50, errors,
         resyncP50Ms: resync.localDurationMs,
+        eventLoopDelayMaxMs: loopDelay.max / 1e6,
         stageCpuMsPerWrite: concCpu.stage, clientCpuMsPerWrite: concCpu.clients, stageCpuMsPerWriteOneAtATime: seqCpu.stage,
       };
       return {
@@ -141,6 +145,14 @@ export const latency: Bench = {
             }),
           },
           {
+            title: `latency — calls the handlers made while ${clients} clients wrote at once (traced)`,
+            columns: ['call', 'answered', 'p50', 'p99', 'max', 'non-2xx', 'unanswered'],
+            rows: callDurations(result.concurrent, tracer).map(({ kind, samples, errors, unanswered }) => {
+              const s = summarize(samples);
+              return [kind, s.count, fmt(s.p50, 'ms'), fmt(s.p99, 'ms'), fmt(s.max, 'ms'), errors, unanswered];
+            }),
+          },
+          {
             title: 'latency — where one update goes (one at a time; traced from the stage process)',
             columns: ['segment', 'p50', 'p95', 'p99'],
             rows: parts.map(({ segment, samples }) => {
@@ -150,7 +162,7 @@ export const latency: Bench = {
           },
         ],
         notes: [
-          `Handler warnings and errors logged during the run: ${[...bench.logs.problems].map(([message, count]) => `${count} × ${message}`).join(', ') || 'none'}.`,
+          `Handler warnings and errors logged during the run: ${[...bench.logs.problems].map(([message, count]) => `${count} × ${message}`).join(', ') || 'none'}; the stage's event loop was delayed ${fmt(loopDelay.percentile(99) / 1e6, 'ms')} at p99 and ${fmt(loopDelay.max / 1e6, 'ms')} at worst (a stall over 3 s times every post in flight out).`,
           `Writes/s sustained: ${fmt(conc.writesPerSecond)} with ${clients} clients writing at once (closed loop), ${fmt(seq.writesPerSecond)} one at a time; ${errors} error replies. ` +
             `CPU per write: ${fmt(concCpu.stage, 'ms')} in the stage process (gateway, handlers, RPC server, PGlite, dynalite) + ${fmt(concCpu.clients, 'ms')} in the clients' (${fmt(seqCpu.stage, 'ms')} + ${fmt(seqCpu.clients, 'ms')} one at a time): the stage alone caps one core at ≈ ${fmt(1000 / concCpu.stage)} writes/s.`,
           `Send → broadcast, one at a time: ${goal(seq.broadcast, floor.broadcast.p50)}.`,
@@ -163,6 +175,7 @@ export const latency: Bench = {
     } finally {
       tracer.stop();
       cpu.stop();
+      loopDelay.disable();
       await bench.close();
     }
   },

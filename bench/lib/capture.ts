@@ -1,7 +1,8 @@
 /**
- * Takes over this process's stdout while the local stage runs in it: the handlers' structured
- * log lines (Powertools, at the deployed INFO level) are counted — bytes and time, for the cost
- * model's log ingestion — and kept off the bench's own output.
+ * Takes over this process's stdout and stderr while the local stage runs in it: the handlers'
+ * structured log lines (Powertools, at the deployed INFO level; WARN and ERROR go to stderr)
+ * are counted — bytes and time, for the cost model's log ingestion — and kept off the bench's
+ * own output. Anything that is not a JSON log line (progress, tables) passes through.
  */
 import { epochMs } from './trace';
 
@@ -15,7 +16,6 @@ export interface LogCapture {
 }
 
 export function captureStdout(): LogCapture {
-  const original = process.stdout.write.bind(process.stdout);
   const writes: Array<{ at: number; bytes: number }> = [];
   const problems = new Map<string, number>();
   const note = (text: string): void => {
@@ -26,13 +26,22 @@ export function captureStdout(): LogCapture {
       problems.set(key, (problems.get(key) ?? 0) + 1);
     }
   };
-  process.stdout.write = ((chunk: string | Uint8Array, encodingOrCallback?: unknown, callback?: unknown): boolean => {
-    writes.push({ at: epochMs(), bytes: typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength });
-    note(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
-    if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
-    return true;
-  }) as typeof process.stdout.write;
+  const take = (stream: NodeJS.WriteStream): (() => void) => {
+    const original = stream.write.bind(stream);
+    stream.write = ((chunk: string | Uint8Array, encodingOrCallback?: unknown, callback?: unknown): boolean => {
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      if (!text.startsWith('{')) return original(chunk as string, encodingOrCallback as BufferEncoding, callback as () => void);
+      writes.push({ at: epochMs(), bytes: Buffer.byteLength(text) });
+      note(text);
+      const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
+      if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+      return true;
+    }) as typeof stream.write;
+    return () => {
+      stream.write = original as typeof stream.write;
+    };
+  };
+  const restores = [take(process.stdout), take(process.stderr)];
   return {
     bytesBetween: (from, to) => writes.filter((w) => w.at >= from && w.at < to).reduce((sum, w) => sum + w.bytes, 0),
     problems,
@@ -40,7 +49,7 @@ export function captureStdout(): LogCapture {
       return writes.length;
     },
     restore: () => {
-      process.stdout.write = original;
+      for (const restore of restores) restore();
     },
   };
 }

@@ -15,6 +15,8 @@ export interface TracedCall {
   readonly op: string;
   readonly start: number;
   end?: number;
+  /** HTTP status of the answer, when one was read. */
+  status?: number;
   /** Request body bytes (content-length), when known. */
   readonly bytes: number;
 }
@@ -70,15 +72,22 @@ export function startTracer(targets: Targets): Tracer {
     open.set(request, call);
   };
   const onHttpFinish = (message: unknown): void => {
-    const { request } = message as { request: ClientRequest };
+    const { request, response } = message as { request: ClientRequest; response?: { statusCode?: number } };
     const call = open.get(request);
-    if (call) call.end = epochMs();
+    if (!call) return;
+    call.end = epochMs();
+    if (response?.statusCode) call.status = response.statusCode;
   };
   const onUndiciCreate = (message: unknown): void => {
     const { request } = message as { request: UndiciRequest };
     const call: TracedCall = { ...classify(portOf(request.origin), request.path, request.method, undefined), start: epochMs(), bytes: 0 };
     calls.push(call);
     open.set(request, call);
+  };
+  const onUndiciHeaders = (message: unknown): void => {
+    const { request, response } = message as { request: object; response?: { statusCode?: number } };
+    const call = open.get(request);
+    if (call && response?.statusCode) call.status = response.statusCode;
   };
   const onUndiciDone = (message: unknown): void => {
     const call = open.get((message as { request: object }).request);
@@ -89,6 +98,7 @@ export function startTracer(targets: Targets): Tracer {
     ['http.client.request.start', onHttpStart],
     ['http.client.response.finish', onHttpFinish],
     ['undici:request:create', onUndiciCreate],
+    ['undici:request:headers', onUndiciHeaders],
     ['undici:request:trailers', onUndiciDone],
   ];
   for (const [name, listener] of subscriptions) subscribe(name, listener);
