@@ -1,0 +1,382 @@
+/**
+ * The fuzzer's oracle: a model of one org (its live and deleted records, their versions and the
+ * fields each version changed, the change log, the idempotency keys of each user) built only
+ * from PROTOCOL.md's rules and the replies already judged. `judge` says whether a reply is the
+ * right one for a frame, and which broadcast the other connections of the org must see for it.
+ */
+import { randomUUID } from 'node:crypto';
+import { ERROR_CODES } from '../../../shared/errors';
+import type { Draft, LaneView, ParsedFrame, UserIx } from './fuzz-frames';
+import { FIELDS, TEXT_FIELDS, type FieldName } from './fuzz-values';
+
+export type Json = Record<string, unknown>;
+
+export interface Change extends Json {
+  seq: number;
+  op: 'create' | 'update' | 'delete';
+  staffId: string;
+  version: number;
+  staff: Json;
+  changedFields: string[];
+}
+
+export interface Verdict {
+  /** How the reply is counted: `ERROR <code>`, `ACK …`, `PONG`, `SYNC_RESPONSE`, `closed 1009`. */
+  readonly outcome: string;
+  readonly problems: string[];
+  /** The frame every other connection of the org must receive next. */
+  readonly broadcast?: { type: string; change: Change };
+}
+
+/** Every id any org of the run holds (live or deleted): "other orgs' ids" and the taken-id rule. */
+export class IdRegistry {
+  readonly ids = new Map<string, { orgId: string; staff?: Json }>();
+  readonly orgIds = new Set<string>();
+  private cache = new Map<string, { at: number; list: { id: string; staff?: Json }[] }>();
+
+  add(id: string, orgId: string, staff?: Json): void {
+    this.ids.set(id.toLowerCase(), staff ? { orgId, staff } : { orgId });
+    this.orgIds.add(orgId);
+  }
+
+  /** Ids of every org but this one (refreshed every 50 additions). */
+  foreignTo(orgId: string): { id: string; staff?: Json }[] {
+    const cached = this.cache.get(orgId);
+    if (cached && this.ids.size - cached.at < 50) return cached.list;
+    const list = [...this.ids].filter(([, entry]) => entry.orgId !== orgId).map(([id, entry]) => (entry.staff ? { id, staff: entry.staff } : { id }));
+    this.cache.set(orgId, { at: this.ids.size, list });
+    return list;
+  }
+}
+
+/** JSON with sorted keys: equality as jsonb sees it. */
+export function canon(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canon).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canon((value as Json)[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const STAFF_KEYS = ['id', 'orgId', ...FIELDS, 'version', 'createdAt', 'updatedAt', 'updatedBy'].sort().join(',');
+const REPLY_KEYS: Record<string, readonly string[]> = {
+  ERROR: ['type', 'requestId', 'code', 'message', 'details', 'current'],
+  ACK: ['type', 'requestId', 'change', 'merged', 'current'],
+  PONG: ['type', 'requestId', 'serverTime', 'seq'],
+  SYNC_RESPONSE: ['type', 'requestId', 'mode', 'changes', 'staff', 'seq', 'hasMore', 'cursor'],
+};
+const DEFAULTS: Json = { email: null, phone: null, position: null, department: null, employmentType: 'full_time', status: 'active', startDate: null, endDate: null, displayOrder: 0, metadata: {} };
+
+/** What the server does to a value before comparing or storing it (zod trims text). */
+const normalize = (input: Json): Json =>
+  Object.fromEntries(Object.entries(input).map(([key, value]) => [key, (TEXT_FIELDS as readonly string[]).includes(key) && typeof value === 'string' ? value.trim() : value]));
+
+interface Stored {
+  staff: Json;
+  version: number;
+  /** changedFields of every version after the first. */
+  history: Map<number, string[]>;
+}
+
+interface Key {
+  readonly hash: string;
+  readonly reply: Json;
+  readonly wire: string;
+}
+
+export class LaneModel implements LaneView {
+  private readonly records = new Map<string, Stored>();
+  private readonly tombstones: string[] = [];
+  readonly changes: Change[] = [];
+  private readonly keys: [Map<string, Key>, Map<string, Key>, Map<string, Key>] = [new Map(), new Map(), new Map()];
+  private readonly committedWrites: [Key[], Key[], Key[]] = [[], [], []];
+  private readonly shapes = new Map<string, string>();
+  private requestCount = 0;
+
+  constructor(
+    readonly orgId: string,
+    readonly foreignOrgId: string,
+    readonly userIds: readonly [string, string, string],
+    private readonly registry: IdRegistry,
+  ) {
+    registry.orgIds.add(orgId);
+  }
+
+  // ------------------------------------------------------------ LaneView
+
+  live() {
+    return [...this.records].map(([id, stored]) => ({ id, version: stored.version, staff: stored.staff }));
+  }
+  deleted() {
+    return this.tombstones;
+  }
+  foreign() {
+    return this.registry.foreignTo(this.orgId);
+  }
+  latestSeq() {
+    return this.changes.length;
+  }
+  committed(user: UserIx) {
+    return this.committedWrites[user].map((key) => ({ requestId: JSON.parse(key.wire).requestId as string, wire: key.wire }));
+  }
+  freshRequestId() {
+    this.requestCount += 1;
+    return `${this.requestCount.toString(36)}-${randomUUID()}`;
+  }
+
+  /** Every live record in id order, as a snapshot lists them. */
+  liveSorted(): Json[] {
+    return [...this.records.keys()].sort().map((id) => this.records.get(id)!.staff);
+  }
+
+  idempotencyKeys(): number {
+    return this.keys.reduce((sum, keys) => sum + keys.size, 0);
+  }
+
+  // ------------------------------------------------------------ judging
+
+  /** Judges the reply to a frame (or the socket's close) and moves the model forward. */
+  judge(draft: Draft, reply: Json | undefined, closedWith?: number, expectClose = false): Verdict {
+    if (expectClose) {
+      return closedWith === 1009 ? { outcome: 'closed 1009', problems: [] } : { outcome: 'not closed', problems: [`expected a 1009 close, got ${closedWith ?? JSON.stringify(reply)?.slice(0, 300)}`] };
+    }
+    if (!reply) return { outcome: 'no reply', problems: [`no reply${closedWith ? ` (socket closed ${closedWith})` : ''}`] };
+    const problems = this.checkShape(reply);
+    const verdict = this.expect(draft, reply, problems);
+    this.checkLeaks(reply, problems);
+    return verdict;
+  }
+
+  private checkShape(reply: Json): string[] {
+    const problems: string[] = [];
+    const type = reply.type;
+    if (typeof type !== 'string' || !REPLY_KEYS[type]) return [`not a reply frame: ${JSON.stringify(reply).slice(0, 300)}`];
+    for (const key of Object.keys(reply)) if (!REPLY_KEYS[type]!.includes(key)) problems.push(`unexpected key ${key} in ${type}`);
+    if (type === 'ERROR') {
+      if (!(ERROR_CODES as readonly unknown[]).includes(reply.code)) problems.push(`unknown code ${String(reply.code)}`);
+      if (typeof reply.message !== 'string' || reply.message.length === 0 || reply.message.length > 500) problems.push(`error message missing or over 500 chars (${String(reply.message).length})`);
+      if (reply.details !== undefined) {
+        const details = reply.details as { path?: unknown; message?: unknown }[];
+        if (!Array.isArray(details) || details.length === 0 || details.length > 20) problems.push('details must list 1-20 issues');
+        else if (details.some((d) => typeof d.path !== 'string' || typeof d.message !== 'string' || d.path.length > 300 || d.message.length > 300)) problems.push(`malformed details ${JSON.stringify(details).slice(0, 300)}`);
+      }
+    }
+    return problems;
+  }
+
+  private checkLeaks(reply: Json, problems: string[]): void {
+    const text = JSON.stringify(reply);
+    for (const orgId of this.registry.orgIds) if (orgId !== this.orgId && text.includes(orgId)) problems.push(`reply names another org (${orgId})`);
+    if (text.includes('zz-secret')) problems.push('reply shows a record of another org');
+  }
+
+  private error(reply: Json, code: string, echo: string | undefined, problems: string[], extra: (reply: Json) => void = () => undefined): Verdict {
+    const outcome = reply.type === 'ERROR' ? `ERROR ${String(reply.code)}` : String(reply.type);
+    if (reply.type !== 'ERROR' || reply.code !== code) problems.push(`expected ERROR ${code}, got ${JSON.stringify(reply).slice(0, 400)}`);
+    else {
+      if (reply.requestId !== echo) problems.push(`requestId ${String(reply.requestId)} instead of ${String(echo)}`);
+      if (code === 'VALIDATION_FAILED' && !Array.isArray(reply.details)) problems.push('VALIDATION_FAILED without details');
+      extra(reply);
+    }
+    return { outcome, problems };
+  }
+
+  /** Replies that must not differ by anything but requestId (NOT_FOUND, taken ids): they reveal nothing. */
+  private sameShape(kind: string, reply: Json, problems: string[]): void {
+    const { requestId: _ignored, ...rest } = reply;
+    const shape = canon(rest);
+    const first = this.shapes.get(kind);
+    if (first === undefined) this.shapes.set(kind, shape);
+    else if (first !== shape) problems.push(`${kind} replies differ: ${shape.slice(0, 300)} vs ${first.slice(0, 300)}`);
+  }
+
+  private expect(draft: Draft, reply: Json, problems: string[]): Verdict {
+    if (draft.refusal) return this.error(reply, draft.refusal.code, draft.refusal.echo, problems);
+    const frame = draft.frame!;
+    const crossed = frame.type === 'STAFF_UPDATE' ? crossedDates(frame.changes) : frame.type === 'STAFF_CREATE' ? crossedDates(frame.staff) : false;
+    if (crossed) return this.error(reply, 'VALIDATION_FAILED', frame.requestId, problems);
+    if (frame.type === 'PING') return this.pong(frame, reply, problems);
+    if (frame.type === 'SYNC_REQUEST') return this.sync(frame, reply, problems);
+    if (draft.as === 2) return this.error(reply, 'FORBIDDEN', frame.requestId, problems);
+    return this.write(frame, draft, reply, problems);
+  }
+
+  private pong(frame: Extract<ParsedFrame, { type: 'PING' }>, reply: Json, problems: string[]): Verdict {
+    if (reply.type !== 'PONG') problems.push(`expected PONG, got ${JSON.stringify(reply).slice(0, 300)}`);
+    else {
+      if (reply.seq !== this.latestSeq()) problems.push(`PONG seq ${String(reply.seq)}, the org is at ${this.latestSeq()}`);
+      if (reply.requestId !== frame.requestId) problems.push('PONG requestId not echoed');
+      if (typeof reply.serverTime !== 'string' || !ISO.test(reply.serverTime)) problems.push('PONG serverTime not ISO');
+    }
+    return { outcome: String(reply.type === 'ERROR' ? `ERROR ${String(reply.code)}` : reply.type), problems };
+  }
+
+  private sync(frame: Extract<ParsedFrame, { type: 'SYNC_REQUEST' }>, reply: Json, problems: string[]): Verdict {
+    if (frame.cursor) return this.error(reply, 'VALIDATION_FAILED', frame.requestId, problems);
+    if (reply.type !== 'SYNC_RESPONSE') {
+      problems.push(`expected SYNC_RESPONSE, got ${JSON.stringify(reply).slice(0, 300)}`);
+      return { outcome: `ERROR ${String(reply.code)}`, problems };
+    }
+    if (reply.requestId !== frame.requestId) problems.push('SYNC_RESPONSE requestId not echoed');
+    const latest = this.latestSeq();
+    const delta = frame.sinceSeq !== undefined && frame.sinceSeq <= latest;
+    const expected: unknown[] = delta ? this.changes.slice(frame.sinceSeq) : this.liveSorted();
+    const got = (delta ? reply.changes : reply.staff) as unknown[] | undefined;
+    if (reply.mode !== (delta ? 'delta' : 'snapshot') || !Array.isArray(got)) {
+      problems.push(`expected a ${delta ? 'delta' : 'snapshot'}, got mode ${String(reply.mode)}`);
+      return { outcome: 'SYNC_RESPONSE', problems };
+    }
+    if (expected.length > 0 && got.length === 0) problems.push('an empty page while records remain');
+    const mismatch = got.findIndex((item, i) => canon(item) !== canon(expected[i]));
+    if (mismatch >= 0) problems.push(`${delta ? 'change' : 'record'} ${mismatch} differs: ${canon(got[mismatch]).slice(0, 300)} vs ${canon(expected[mismatch]).slice(0, 300)}`);
+    const more = got.length < expected.length;
+    if (reply.hasMore !== more) problems.push(`hasMore ${String(reply.hasMore)} with ${got.length} of ${expected.length}`);
+    if (more !== (typeof reply.cursor === 'string')) problems.push('cursor must come exactly with hasMore');
+    const seq = delta ? (got.length > 0 ? (got[got.length - 1] as Change).seq : frame.sinceSeq) : latest;
+    if (reply.seq !== seq) problems.push(`page seq ${String(reply.seq)} instead of ${String(seq)}`);
+    return { outcome: 'SYNC_RESPONSE', problems };
+  }
+
+  private write(frame: Extract<ParsedFrame, { requestId: string }> & { type: `STAFF_${string}` }, draft: Draft, reply: Json, problems: string[]): Verdict {
+    const as = draft.as;
+    const hash = hashOf(frame);
+    const key = this.keys[as].get(frame.requestId);
+    if (key) {
+      if (key.hash !== hash) {
+        return this.error(reply, 'VALIDATION_FAILED', frame.requestId, problems, (r) => {
+          if (!(r.details as { path: string }[]).some((d) => d.path === 'requestId')) problems.push('reused requestId refused without path requestId');
+        });
+      }
+      if (canon(reply) !== canon(key.reply)) problems.push(`a replay must answer the original ACK: ${canon(reply).slice(0, 300)} vs ${canon(key.reply).slice(0, 300)}`);
+      return { outcome: 'ACK replayed', problems };
+    }
+    const remember = () => {
+      const stored = { hash, reply, wire: typeof draft.wire === 'string' ? draft.wire : '' };
+      this.keys[as].set(frame.requestId, stored);
+      this.committedWrites[as].push(stored);
+    };
+    if (frame.type === 'STAFF_CREATE') return this.create(frame, as, reply, problems, remember);
+    const id = frame.staffId.toLowerCase();
+    const stored = this.records.get(id);
+    if (!stored) {
+      const verdict = this.error(reply, 'NOT_FOUND', frame.requestId, problems);
+      if (reply.code === 'NOT_FOUND') this.sameShape('NOT_FOUND', reply, problems);
+      return verdict;
+    }
+    if (frame.baseVersion > stored.version) return this.error(reply, 'VALIDATION_FAILED', frame.requestId, problems);
+    if (frame.type === 'STAFF_DELETE') {
+      if (frame.baseVersion < stored.version) return this.conflict(reply, frame.requestId, stored, problems);
+      return this.commit(reply, problems, { op: 'delete', id, stored, as, staff: stored.staff, changedFields: undefined, merged: false }, remember);
+    }
+    return this.update(frame, id, stored, as, reply, problems, remember);
+  }
+
+  private create(frame: Extract<ParsedFrame, { type: 'STAFF_CREATE' }>, as: UserIx, reply: Json, problems: string[], remember: () => void): Verdict {
+    const input = normalize(frame.staff);
+    const wanted = typeof input.id === 'string' ? input.id.toLowerCase() : undefined;
+    if (wanted && this.registry.ids.has(wanted)) {
+      const verdict = this.error(reply, 'VALIDATION_FAILED', frame.requestId, problems);
+      if (reply.code === 'VALIDATION_FAILED') this.sameShape('taken id', reply, problems);
+      return verdict;
+    }
+    const { id: _id, ...fields } = input;
+    const change = reply.change as Change | undefined;
+    const id = wanted ?? (typeof change?.staffId === 'string' ? change.staffId : '');
+    const staff = { ...DEFAULTS, ...fields, id, orgId: this.orgId, version: 1, updatedBy: this.userIds[as] };
+    return this.commit(reply, problems, { op: 'create', id, stored: undefined, as, staff, changedFields: [...FIELDS], merged: false }, remember);
+  }
+
+  private update(frame: Extract<ParsedFrame, { type: 'STAFF_UPDATE' }>, id: string, stored: Stored, as: UserIx, reply: Json, problems: string[], remember: () => void): Verdict {
+    const sent = normalize(frame.changes);
+    const effective = Object.fromEntries(Object.entries(sent).filter(([key, value]) => canon(value) !== canon(stored.staff[key])));
+    if (Object.keys(effective).length === 0) {
+      if (reply.type !== 'ACK' || reply.change !== null || canon(reply.current) !== canon(stored.staff) || reply.merged !== undefined) {
+        problems.push(`expected a no-op ACK with current, got ${JSON.stringify(reply).slice(0, 300)}`);
+      } else remember();
+      return { outcome: reply.type === 'ACK' ? 'ACK no-op' : `ERROR ${String(reply.code)}`, problems };
+    }
+    const later = new Set<string>();
+    for (let version = frame.baseVersion + 1; version <= stored.version; version++) for (const field of stored.history.get(version) ?? []) later.add(field);
+    if (Object.keys(effective).some((field) => later.has(field))) return this.conflict(reply, frame.requestId, stored, problems);
+    const merged = { ...stored.staff, ...effective };
+    if (typeof merged.startDate === 'string' && typeof merged.endDate === 'string' && merged.endDate < merged.startDate) {
+      const onlyEnd = 'endDate' in effective && !('startDate' in effective);
+      const onlyStart = 'startDate' in effective && !('endDate' in effective);
+      if ((onlyEnd && later.has('startDate')) || (onlyStart && later.has('endDate'))) return this.conflict(reply, frame.requestId, stored, problems);
+      return this.error(reply, 'VALIDATION_FAILED', frame.requestId, problems);
+    }
+    const changedFields = FIELDS.filter((field) => field in effective);
+    const staff = { ...merged, version: stored.version + 1, updatedBy: this.userIds[as] };
+    return this.commit(reply, problems, { op: 'update', id, stored, as, staff, changedFields, merged: frame.baseVersion < stored.version }, remember);
+  }
+
+  private conflict(reply: Json, requestId: string, stored: Stored, problems: string[]): Verdict {
+    return this.error(reply, 'VERSION_CONFLICT', requestId, problems, (r) => {
+      if (canon(r.current) !== canon(stored.staff)) problems.push(`VERSION_CONFLICT current ${canon(r.current).slice(0, 200)} is not the record ${canon(stored.staff).slice(0, 200)}`);
+    });
+  }
+
+  /** Checks an ACK that committed a change, and applies it. */
+  private commit(
+    reply: Json,
+    problems: string[],
+    want: { op: Change['op']; id: string; stored: Stored | undefined; as: UserIx; staff: Json; changedFields: string[] | undefined; merged: boolean },
+    remember: () => void,
+  ): Verdict {
+    if (reply.type !== 'ACK' || !reply.change) {
+      problems.push(`expected an ACK (${want.op}), got ${JSON.stringify(reply).slice(0, 400)}`);
+      return { outcome: reply.type === 'ERROR' ? `ERROR ${String(reply.code)}` : String(reply.type), problems };
+    }
+    const change = reply.change as Change;
+    const version = want.op === 'create' ? 1 : want.stored!.version + 1;
+    const expectedStaff = want.op === 'delete' ? want.stored!.staff : want.staff;
+    if (change.seq !== this.latestSeq() + 1) problems.push(`seq ${change.seq} after ${this.latestSeq()}: a gap or a write nobody acknowledged`);
+    if (change.op !== want.op || change.version !== version || change.staffId !== want.id || !UUID.test(change.staffId)) {
+      problems.push(`change ${change.op} v${change.version} of ${change.staffId}, expected ${want.op} v${version} of ${want.id}`);
+    }
+    if (change.actor !== this.userIds[want.as] || change.origin !== 'ws' || typeof change.at !== 'string' || !ISO.test(change.at)) problems.push('change actor/origin/at wrong');
+    if (want.changedFields && canon(change.changedFields) !== canon(want.changedFields)) problems.push(`changedFields ${canon(change.changedFields)} instead of ${canon(want.changedFields)}`);
+    if (Boolean(reply.merged) !== want.merged || reply.current !== undefined) problems.push(`merged ${String(reply.merged)}, expected ${want.merged}`);
+    const staff = change.staff;
+    if (Object.keys(staff).sort().join(',') !== STAFF_KEYS) problems.push(`staff keys ${Object.keys(staff).sort().join(',')}`);
+    for (const field of [...FIELDS, 'id', 'orgId', 'version', 'updatedBy'] as (FieldName | string)[]) {
+      if (canon(staff[field]) !== canon(expectedStaff[field])) problems.push(`${want.op}: ${field} is ${canon(staff[field]).slice(0, 120)}, expected ${canon(expectedStaff[field]).slice(0, 120)}`);
+    }
+    if (!ISO.test(String(staff.createdAt)) || !ISO.test(String(staff.updatedAt))) problems.push('staff times not ISO');
+    if (want.op === 'update' && staff.createdAt !== want.stored!.staff.createdAt) problems.push('an update changed createdAt');
+
+    // Apply what the server says, so one wrong reply does not derail the rest of the lane.
+    this.changes.push(change);
+    remember();
+    if (change.op === 'delete') {
+      this.records.delete(change.staffId);
+      this.tombstones.push(change.staffId);
+    } else {
+      const stored = this.records.get(change.staffId) ?? { staff, version: 0, history: new Map<number, string[]>() };
+      stored.staff = staff;
+      stored.version = change.version;
+      stored.history.set(change.version, change.changedFields);
+      this.records.set(change.staffId, stored);
+      this.registry.add(change.staffId, this.orgId);
+    }
+    const outcome = want.op === 'update' && want.merged ? 'ACK merged' : `ACK ${want.op}`;
+    return { outcome, problems, broadcast: { type: `STAFF_${change.op.toUpperCase()}`, change } };
+  }
+}
+
+function crossedDates(input: Json): boolean {
+  return typeof input.startDate === 'string' && typeof input.endDate === 'string' && input.endDate < input.startDate;
+}
+
+/** The request as the idempotency key's hash sees it: type and the parsed payload (text trimmed, uuids of existing records lower-cased). */
+function hashOf(frame: ParsedFrame): string {
+  if (frame.type === 'STAFF_CREATE') return canon({ type: frame.type, staff: normalize(frame.staff) });
+  if (frame.type === 'STAFF_UPDATE') return canon({ type: frame.type, staffId: frame.staffId.toLowerCase(), baseVersion: frame.baseVersion, changes: normalize(frame.changes) });
+  if (frame.type === 'STAFF_DELETE') return canon({ type: frame.type, staffId: frame.staffId.toLowerCase(), baseVersion: frame.baseVersion });
+  return canon(frame);
+}

@@ -1,0 +1,126 @@
+/**
+ * A real `ws` client for the reliability suites that keeps the two streams a connection
+ * receives apart: replies to its own frames (in order) and broadcasts of other connections'
+ * changes (in order). Absence is proven by a barrier (a broadcast that must come next), never by
+ * waiting. Sends text in one frame, in ≤ 32 KB fragments of one message, or as binary.
+ */
+import WebSocket from 'ws';
+
+export type Frame = Record<string, unknown>;
+
+const BROADCAST_TYPES = new Set(['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE']);
+export const isBroadcast = (frame: Frame): boolean => BROADCAST_TYPES.has(String(frame.type)) && 'change' in frame && !('requestId' in frame);
+
+const FRAGMENT_BYTES = 32 * 1024;
+
+export class LaneSocket {
+  readonly replies: Frame[] = [];
+  readonly broadcasts: Frame[] = [];
+  private replyCursor = 0;
+  private broadcastCursor = 0;
+  private waiters: Array<() => void> = [];
+  closed: { code: number; reason: string } | undefined;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      const text = isBinary ? `binary:${data.toString('base64')}` : data.toString('utf8');
+      let frame: Frame;
+      try {
+        frame = JSON.parse(text) as Frame;
+      } catch {
+        frame = { type: '__not_json__', raw: text.slice(0, 200) };
+      }
+      (isBroadcast(frame) ? this.broadcasts : this.replies).push(frame);
+      this.wake();
+    });
+    socket.on('close', (code, reason) => {
+      this.closed = { code, reason: reason.toString() };
+      this.wake();
+    });
+    socket.on('error', () => this.wake());
+  }
+
+  /** Opens a socket; rejects with the HTTP status of a refused handshake. */
+  static open(url: string): Promise<LaneSocket> {
+    const socket = new WebSocket(url, { perMessageDeflate: false });
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => resolve(new LaneSocket(socket)));
+      socket.once('unexpected-response', (_req, res) => {
+        reject(new Error(`handshake refused with HTTP ${res.statusCode}`));
+        res.resume();
+        socket.terminate();
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private async waitUntil(ready: () => boolean, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!ready()) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return true;
+  }
+
+  /** Sends text (one frame, or ≤ 32 KB fragments of one message) or bytes (a binary frame). */
+  send(wire: string | Uint8Array, fragment = false): void {
+    if (typeof wire !== 'string') {
+      this.socket.send(wire, { binary: true });
+      return;
+    }
+    const bytes = Buffer.from(wire, 'utf8');
+    if (!fragment || bytes.length <= FRAGMENT_BYTES) {
+      this.socket.send(wire);
+      return;
+    }
+    for (let offset = 0; offset < bytes.length; offset += FRAGMENT_BYTES) {
+      const last = offset + FRAGMENT_BYTES >= bytes.length;
+      this.socket.send(bytes.subarray(offset, offset + FRAGMENT_BYTES), { binary: false, fin: last });
+    }
+  }
+
+  /** The next reply not yet taken; undefined when none came in time or the socket closed. */
+  async nextReply(timeoutMs = 10_000): Promise<Frame | undefined> {
+    await this.waitUntil(() => this.replyCursor < this.replies.length || this.closed !== undefined, timeoutMs);
+    return this.replyCursor < this.replies.length ? this.replies[this.replyCursor++] : undefined;
+  }
+
+  /** The next broadcast not yet taken; undefined when none came in time. */
+  async nextBroadcast(timeoutMs = 10_000): Promise<Frame | undefined> {
+    await this.waitUntil(() => this.broadcastCursor < this.broadcasts.length || this.closed !== undefined, timeoutMs);
+    return this.broadcastCursor < this.broadcasts.length ? this.broadcasts[this.broadcastCursor++] : undefined;
+  }
+
+  /** Replies received and not yet taken (after the last frame: must be none). */
+  pendingReplies(): number {
+    return this.replies.length - this.replyCursor;
+  }
+
+  /** Broadcasts received and not yet taken (after a barrier: must be none). */
+  pendingBroadcasts(): number {
+    return this.broadcasts.length - this.broadcastCursor;
+  }
+
+  async waitClosed(timeoutMs = 10_000): Promise<{ code: number; reason: string } | undefined> {
+    await this.waitUntil(() => this.closed !== undefined, timeoutMs);
+    return this.closed;
+  }
+
+  close(): void {
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(1000);
+  }
+}
