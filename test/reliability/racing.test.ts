@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { PG_SKIP_MESSAGE, startPgCluster, type PgCluster } from '../helpers/pg-cluster';
 import { runRace } from './support/racing';
 import { checkAgainstDatabase } from './support/racing-check';
+import { raceDuplicateSends } from './support/racing-duplicates';
 import { databaseUrlOf, startStageProcess, type StageProcess } from './support/stage-process';
 
 const SOAK = process.env.SOAK === '1';
@@ -67,6 +68,10 @@ describe('racing clients through the full stage', () => {
     expect(control.problems).toEqual(
       expect.arrayContaining([expect.stringContaining(`${first!.label}: local state`), expect.stringContaining(`ACKed seq ${figures.lastSeq + 1}`)]),
     );
+
+    const duplicates = await raceDuplicateSends({ websocketUrl: stage.websocketUrl, jwtSecret: stage.jwtSecret, databaseUrl: databaseUrlOf(stage), orgId: newOrg('pglite-dup'), clients: CLIENTS });
+    console.log(`racing on PGlite: ${duplicates.pairs} writes each sent twice at once`);
+    expect(duplicates.problems).toEqual([]);
   });
 
   it(`keeps every ACKed write, a gapless seq and ${CLIENTS} identical local states on PostgreSQL 15`, async () => {
@@ -94,5 +99,9 @@ describe('racing clients through the full stage', () => {
     expect(figures.conflicts).toBeGreaterThan(0);
     expect(figures.merged).toBeGreaterThan(0);
     expect(figures.accepted).toBe(figures.lastSeq);
+
+    const duplicates = await raceDuplicateSends({ websocketUrl: stage.websocketUrl, jwtSecret: stage.jwtSecret, databaseUrl: cluster.connectionString, orgId: newOrg('pg15-dup'), clients: CLIENTS });
+    console.log(`racing on PostgreSQL 15: ${duplicates.pairs} writes each sent twice at once`);
+    expect(duplicates.problems).toEqual([]);
   });
 });

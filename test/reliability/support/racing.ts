@@ -216,3 +216,4 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
   }
   return { figures, problems, acked, views };
 }
+
