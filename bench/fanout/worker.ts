@@ -53,7 +53,8 @@ async function main(): Promise<void> {
     { step: 'initialize', name: 'benchCountQueries' },
   );
   const connections = createConnectionStore({ client: documents, tableName: input.tableName });
-  const management = createManagementClient({ endpoint: input.managementEndpoint, region: 'us-east-1' });
+  // As the message and broadcaster Lambdas build it (lambdas/lib/fanout.ts): a socket per post in flight, and one for the reply.
+  const management = createManagementClient({ endpoint: input.managementEndpoint, region: 'us-east-1', maxSockets: input.concurrency + 1 });
   const broadcaster = createBroadcaster({ connections, management, concurrency: input.concurrency, pageSize: input.pageSize });
 
   const naive = async (orgId: string): Promise<BroadcastResult> => {
