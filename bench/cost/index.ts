@@ -23,7 +23,7 @@ export const cost: Bench = {
   summary: 'the cost model fed by the counted events, beside an always-on container',
   flags: {
     'org-size': { default: 50, help: 'connected clients of the org whose updates are priced' },
-    clients: { default: 1000, help: 'clients of the monthly scenario' },
+    'monthly-clients': { default: 1000, help: 'clients of the monthly scenario' },
     'hours-per-day': { default: 8, help: 'hours each client stays connected per day' },
     heartbeat: { default: 60, help: 'seconds between a client\'s PINGs' },
     'updates-per-client-day': { default: 0, help: 'staff updates per client per day in the monthly scenario' },
@@ -35,7 +35,7 @@ export const cost: Bench = {
     const logLine = accessLogLineBytes();
     const orgSize = flags['org-size'] as number;
     const scenario: ConnectedScenario = {
-      clients: flags.clients as number,
+      clients: flags['monthly-clients'] as number,
       hoursPerDay: flags['hours-per-day'] as number,
       heartbeatSeconds: flags.heartbeat as number,
       updatesPerClientDay: flags['updates-per-client-day'] as number,

@@ -39,7 +39,12 @@ function parseValue(name: string, spec: FlagSpec, raw: string | undefined): Flag
 
 export function parseInvocation(argv: readonly string[], all: readonly Bench[]): Invocation {
   const specs = new Map<string, FlagSpec>();
-  for (const bench of all) for (const [name, spec] of Object.entries(bench.flags)) specs.set(name, spec);
+  for (const bench of all) {
+    for (const [name, spec] of Object.entries(bench.flags)) {
+      if (specs.has(name)) throw new Error(`flag --${name} is declared by two benchmarks`);
+      specs.set(name, spec);
+    }
+  }
   const names: string[] = [];
   const flags: Record<string, FlagValue> = {};
   let jsonFile: string | undefined;
