@@ -117,6 +117,32 @@ describe('faults injected by misbehaving dependencies', () => {
       report('RPC answer lost after the commit', injectedBy(stage.rpc) - before, 'ERROR UPSTREAM_UNAVAILABLE; committed once; the retry got the original ACK (same seq); no broadcast; observer healed by PONG + delta');
     });
 
+    it('answers a lost merged update, no-op and delete with the original ACK when retried', async () => {
+      const before = injectedBy(stage.rpc);
+      const created = (await writer.request(createFrame(randomUUID(), 'Lost answers'))).change as Change;
+      const staffId = created.staffId;
+      const updated = await writer.request({ type: 'STAFF_UPDATE', payload: { staffId, baseVersion: 1, changes: { position: 'Nurse' } } });
+      await observer.waitFor(isBroadcastOf((updated.change as Change).seq));
+      stage.rpc.misbehave({ fault: { kind: 'forward-then-close' }, match: rpcCall('staff_update', 'staff_delete'), times: 3 });
+      // A merge (base 1, only `phone` changed since), a no-op (same value), and the delete.
+      const frames = [
+        { type: 'STAFF_UPDATE', requestId: randomUUID(), payload: { staffId, baseVersion: 1, changes: { phone: '+1-555' } } },
+        { type: 'STAFF_UPDATE', requestId: randomUUID(), payload: { staffId, baseVersion: 3, changes: { phone: '+1-555' } } },
+        { type: 'STAFF_DELETE', requestId: randomUUID(), payload: { staffId, baseVersion: 3 } },
+      ];
+      const lost = [];
+      for (const frame of frames) lost.push(await writer.request(frame));
+      expect(lost.map((reply) => reply.code)).toEqual(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE']);
+
+      const [merged, noop, deleted] = await Promise.all(frames.map((frame) => retry(writer, frame)));
+      expect(merged).toMatchObject({ type: 'ACK', merged: true, change: { op: 'update', version: 3, changedFields: ['phone'] } });
+      expect(noop).toMatchObject({ type: 'ACK', change: null, current: { id: staffId, version: 3 } });
+      expect(deleted).toMatchObject({ type: 'ACK', change: { op: 'delete', version: 4 } });
+      expect(await logSeqsOf(stage, orgId, frames[0]!.requestId)).toEqual([(merged!.change as Change).seq]);
+      expect(await logSeqsOf(stage, orgId, frames[2]!.requestId)).toEqual([(deleted!.change as Change).seq]);
+      report('RPC answers lost after a merged update, a no-op and a delete', injectedBy(stage.rpc) - before, 'ERROR UPSTREAM_UNAVAILABLE each; the retries got the original ACKs (merged, no-op with current, delete), one log entry each');
+    });
+
     it('answers health 503 within 3 s while it hangs, ends the write UPSTREAM_UNAVAILABLE, and recovers', async () => {
       const before = injectedBy(stage.rpc);
       const base = await latestSeq();
