@@ -15,7 +15,8 @@ import type { Change } from '../../shared/protocol/staff';
 import { TestClient, handshakeStatus, type Frame } from '../e2e/support/client';
 import { tokenFor } from '../e2e/support/stage';
 import { startMisbehavingStage, type MisbehavingStage } from './support/misbehaving-stage';
-import type { MisbehavingProxy } from './support/misbehaving-proxy';
+import type { MisbehavingProxy, ProxyRequest } from './support/misbehaving-proxy';
+import { runRace } from './support/racing';
 import { BAD_GATEWAY_HTML, PLAIN_500, POSTGREST_503, THROTTLED, dynamoOperation, rpcCall } from './support/misbehaving-rules';
 import { hasConnectionRecord, healAtNextPong, health, isBroadcastOf, logSeqsOf, orgConnectionIds, retry } from './support/misbehaving-checks';
 
@@ -162,6 +163,20 @@ describe('faults injected by misbehaving dependencies', () => {
       await observer.waitFor(isBroadcastOf(base + 1));
       report('RPC hanging', injectedBy(stage.rpc) - before, `health 503 in ${degraded.ms} ms; the write ERROR UPSTREAM_UNAVAILABLE at the staff store's 5 s bound; health 200 and the retry committed once healed`);
     });
+  });
+
+  it('lets SDK clients racing through lost answers and 503s converge, each ACKed write once in the log', async () => {
+    const before = injectedBy(stage.rpc);
+    let calls = 0;
+    const everyFifth = (request: ProxyRequest) => rpcCall('staff_update', 'staff_delete')(request) && ++calls % 5 === 0;
+    stage.rpc.misbehave({ fault: { kind: 'forward-then-close' }, match: everyFifth }, { fault: POSTGREST_503, match: (request) => rpcCall('staff_update')(request) && calls % 7 === 3 });
+
+    const { figures: race, problems } = await runRace({ websocketUrl: stage.websocketUrl, jwtSecret: stage.jwtSecret, databaseUrl: stage.databaseUrl, orgId: `${orgId}-race`, clients: 8, writesPerClient: 10 });
+
+    expect(problems).toEqual([]);
+    expect(race.otherErrors).toEqual({});
+    report('RPC answers lost on every 5th update/delete (+ 503s) under 8 racing SDK clients', injectedBy(stage.rpc) - before,
+      `SDK retries with the same requestId: ${race.accepted} accepted, ${race.merged} merged, ${race.conflicts} conflicts; every ACK once in a gapless log; all local states equal to the database`);
   });
 
   describe('DynamoDB', () => {

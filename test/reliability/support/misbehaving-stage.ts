@@ -28,6 +28,8 @@ export interface MisbehavingStage {
   readonly jwtSecret: string;
   /** The real database behind the RPC proxy (direct SQL: origin-`db` writes, checks). */
   readonly supabase: LocalSupabase;
+  /** The same database over the Postgres wire protocol (PGlite's socket). */
+  readonly databaseUrl: string;
   readonly gateway: WebSocketGateway;
   /** In front of the RPC endpoint. */
   readonly rpc: MisbehavingProxy;
@@ -47,7 +49,7 @@ export async function startMisbehavingStage(): Promise<MisbehavingStage> {
     for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
   };
   try {
-    const supabase = await startTestSupabase();
+    const supabase = await startTestSupabase({ dbPort: 0 });
     closers.push(() => supabase.close());
     const rpc = await startMisbehavingProxy(supabase.url);
     closers.push(() => rpc.close());
@@ -130,6 +132,7 @@ export async function startMisbehavingStage(): Promise<MisbehavingStage> {
       websocketUrl,
       jwtSecret: TEST_JWT_SECRET,
       supabase,
+      databaseUrl: `postgres://postgres:postgres@127.0.0.1:${supabase.dbPort}/postgres`,
       gateway,
       rpc,
       dynamo,
