@@ -13,6 +13,9 @@ import {
 import { StaffSyncError } from './errors';
 import type { Role } from './protocol/roles';
 
+/** The global secondary index on `orgId` (sort `connectionId`, keys only) that fan-out queries. */
+export const ORG_INDEX_NAME = 'orgId-index';
+
 export interface ConnectionRecord {
   readonly connectionId: string;
   readonly orgId: string;
@@ -83,7 +86,7 @@ export function toStoreError(error: unknown, operation: string): StaffSyncError 
 
 export function createConnectionStore(options: ConnectionStoreOptions): ConnectionStore {
   const { client, tableName } = options;
-  const indexName = options.indexName ?? 'orgId-index';
+  const indexName = options.indexName ?? ORG_INDEX_NAME;
 
   const call = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
     try {

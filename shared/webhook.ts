@@ -5,6 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
+import { ORG_ID_PATTERN } from './protocol/tenancy';
 
 export const WEBHOOK_SECRET_HEADER = 'x-staff-sync-webhook-secret';
 
@@ -20,7 +21,7 @@ export function secretMatches(received: string | undefined, expected: string): b
 const webhookBodySchema = z.object({
   type: z.literal('INSERT'),
   record: z.object({
-    org_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    org_id: z.string().regex(ORG_ID_PATTERN),
     seq: z.coerce.number().int().min(1),
   }),
 });

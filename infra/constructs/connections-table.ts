@@ -9,7 +9,8 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
 /** The org index the broadcaster pages through (`shared/connection-store.ts` queries it by this name). */
-export const ORG_INDEX_NAME = 'orgId-index';
+export { ORG_INDEX_NAME } from '../../shared/connection-store';
+import { ORG_INDEX_NAME } from '../../shared/connection-store';
 
 /** The TTL attribute: epoch SECONDS (DynamoDB TTL ignores milliseconds). */
 export const TTL_ATTRIBUTE = 'expiresAt';

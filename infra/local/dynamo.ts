@@ -4,6 +4,7 @@
  * died with the previous process. TTL is not configured (dynalite has no UpdateTimeToLive);
  * expiry is the deployed table's job, and the 410 prune's.
  */
+import { ORG_INDEX_NAME } from '../../shared/connection-store';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -15,7 +16,6 @@ import {
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 
 export const DEFAULT_CONNECTIONS_TABLE = 'staff-sync-connections';
-export const ORG_INDEX = 'orgId-index';
 
 export interface LocalDynamoOptions {
   /** LevelDB folder; in memory when absent. */
@@ -45,8 +45,8 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export async function ensureConnectionsTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (!Table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === ORG_INDEX)) {
-      throw new Error(`table ${tableName} exists without the ${ORG_INDEX} index`);
+    if (!Table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === ORG_INDEX_NAME)) {
+      throw new Error(`table ${tableName} exists without the ${ORG_INDEX_NAME} index`);
     }
     return;
   } catch (error) {
@@ -63,7 +63,7 @@ export async function ensureConnectionsTable(client: DynamoDBClient, tableName: 
       KeySchema: [{ AttributeName: 'connectionId', KeyType: 'HASH' }],
       GlobalSecondaryIndexes: [
         {
-          IndexName: ORG_INDEX,
+          IndexName: ORG_INDEX_NAME,
           KeySchema: [
             { AttributeName: 'orgId', KeyType: 'HASH' },
             { AttributeName: 'connectionId', KeyType: 'RANGE' },

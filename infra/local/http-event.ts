@@ -8,13 +8,20 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, APIGatewayProxySt
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
+export class BodyTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`request body over ${limit} bytes`);
+    this.name = 'BodyTooLargeError';
+  }
+}
+
 export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > limit) throw new Error('request body too large');
+    if (size > limit) throw new BodyTooLargeError(limit);
     chunks.push(buffer);
   }
   return Buffer.concat(chunks);

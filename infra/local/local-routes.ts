@@ -4,6 +4,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { ROLES } from '../../shared/protocol/roles';
+import { ORG_ID_PATTERN } from '../../shared/protocol/tenancy';
 import { mintLocalToken } from './tokens';
 import { readBody } from './http-event';
 
@@ -12,8 +14,8 @@ export interface GatewaySwitches {
 }
 
 const tokenRequestSchema = z.object({
-  orgId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-  role: z.enum(['admin', 'manager', 'viewer']).default('manager'),
+  orgId: z.string().regex(ORG_ID_PATTERN),
+  role: z.enum(ROLES).default('manager'),
   sub: z.string().min(1).max(128).optional(),
   expiresInSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
 });

@@ -30,6 +30,13 @@ function portFrom(value: string | undefined, fallback: number, name: string): nu
   return port;
 }
 
+function positiveInt(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new Error(`${name} must be a positive whole number of milliseconds, got "${value}"`);
+  return number;
+}
+
 export function localSettings(env: NodeJS.ProcessEnv = process.env): LocalStageSettings {
   const supabaseUrl = env.SUPABASE_URL;
   const serviceKey = env.SUPABASE_SERVICE_KEY;
@@ -44,6 +51,6 @@ export function localSettings(env: NodeJS.ProcessEnv = process.env): LocalStageS
     ...(supabaseUrl && serviceKey ? { supabase: { url: supabaseUrl, serviceKey } } : {}),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
-    webhookPollMs: Number(env.LOCAL_WEBHOOK_POLL_MS ?? 200),
+    webhookPollMs: positiveInt(env.LOCAL_WEBHOOK_POLL_MS, 200, 'LOCAL_WEBHOOK_POLL_MS'),
   };
 }

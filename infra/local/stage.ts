@@ -11,7 +11,7 @@ import { startLocalSupabase } from './db';
 import { startWebhookRelay } from './db/webhook-relay';
 import { startLocalDynamo } from './dynamo';
 import { createWebSocketGateway } from './gateway';
-import { readBody, toHttpApiEvent, writeHttpApiResult } from './http-event';
+import { BodyTooLargeError, readBody, toHttpApiEvent, writeHttpApiResult } from './http-event';
 import { demoPage } from './demo';
 import { localRoutes } from './local-routes';
 import type { LocalStageSettings } from './settings';
@@ -31,6 +31,13 @@ export interface LocalStage {
 }
 
 type Log = (message: string) => void;
+
+/** A wildcard listen address is reached on loopback; IPv6 literals need brackets in a URL. */
+function loopbackOf(address: string): string {
+  if (address === '0.0.0.0') return '127.0.0.1';
+  if (address === '::') return '[::1]';
+  return address.includes(':') ? `[${address}]` : address;
+}
 
 export async function startLocalStage(settings: LocalStageSettings, log: Log = () => {}): Promise<LocalStage> {
   const closers: Array<() => Promise<void>> = [];
@@ -60,7 +67,9 @@ export async function startLocalStage(settings: LocalStageSettings, log: Log = (
       server.listen(settings.port, settings.host, () => resolve());
     });
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const { port } = server.address() as AddressInfo;
+    const { port, address } = server.address() as AddressInfo;
+    // Where this process reaches its own server (replies, broadcasts, the webhook relay).
+    const self = `http://${loopbackOf(address)}:${port}`;
     const httpUrl = `http://localhost:${port}`;
     const websocketUrl = `ws://localhost:${port}${WEBSOCKET_PATH}`;
 
@@ -73,7 +82,7 @@ export async function startLocalStage(settings: LocalStageSettings, log: Log = (
       JWKS_URL: process.env.JWKS_URL ?? (embedded ? 'none' : `${supabase.url}/auth/v1/.well-known/jwks.json`),
       CONNECTIONS_TABLE: dynamo.tableName,
       DYNAMODB_ENDPOINT: dynamo.endpoint,
-      WS_MANAGEMENT_ENDPOINT: `http://127.0.0.1:${port}`,
+      WS_MANAGEMENT_ENDPOINT: self,
       WEBSOCKET_URL: websocketUrl,
       WEBHOOK_SECRET: settings.webhookSecret,
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
@@ -100,9 +109,10 @@ export async function startLocalStage(settings: LocalStageSettings, log: Log = (
 
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void route(req, res).catch((error: unknown) => {
-        log(`request failed: ${error instanceof Error ? error.message : String(error)}`);
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ message: 'Internal Server Error' }));
+        const tooLarge = error instanceof BodyTooLargeError;
+        if (!tooLarge) log(`request failed: ${error instanceof Error ? error.message : String(error)}`);
+        if (!res.headersSent) res.writeHead(tooLarge ? 413 : 500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: tooLarge ? 'Payload Too Large' : 'Internal Server Error' }));
       });
     });
     async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -117,7 +127,7 @@ export async function startLocalStage(settings: LocalStageSettings, log: Log = (
     if (embedded) {
       const relay = startWebhookRelay({
         query: (sql, params) => embedded.query(sql, params),
-        url: `http://127.0.0.1:${port}/webhooks/supabase`,
+        url: `${self}/webhooks/supabase`,
         secret: settings.webhookSecret,
         intervalMs: settings.webhookPollMs,
         log,

@@ -14,7 +14,9 @@ export interface Identity {
   readonly tokenExp: number;
 }
 
-export const ORG_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+import { ORG_ID_PATTERN } from '../protocol/tenancy';
+
+export { ORG_ID_PATTERN };
 const MAX_SUB_CHARS = 255;
 
 export function identityFromClaims(payload: JWTPayload): Identity {

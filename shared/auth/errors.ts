@@ -30,4 +30,3 @@ export const unavailable = (reason: string, cause?: unknown): AuthError =>
 /** The token could not be checked (→ 500), as opposed to being bad (→ 401). */
 export const isAuthUnavailable = (error: unknown): boolean => error instanceof AuthError && error.kind === 'unavailable';
 
-export const isAuthUnauthorized = (error: unknown): boolean => error instanceof AuthError && error.kind === 'unauthorized';

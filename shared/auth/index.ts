@@ -3,7 +3,6 @@ export { createTokenVerifier, MIN_SECRET_BYTES, type TokenVerifier, type TokenVe
 export { identityFromClaims, ORG_ID_PATTERN, type Identity } from './claims';
 export {
   AuthError,
-  isAuthUnauthorized,
   isAuthUnavailable,
   unauthorized,
   unavailable,

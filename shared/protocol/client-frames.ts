@@ -3,7 +3,6 @@
  * is the entry point for untrusted text; these schemas are also what the SDK builds against.
  */
 import * as z from 'zod';
-import { WRITE_TYPES } from './roles';
 import { INT4_MAX, fieldError, staffChangesSchema, staffInputSchema, uuidSchema } from './staff-input';
 
 export const CLIENT_FRAME_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'SYNC_REQUEST', 'PING'] as const;
@@ -104,6 +103,3 @@ export const CLIENT_FRAME_SCHEMAS = {
 
 export const isClientFrameType = (type: string): type is ClientFrameType =>
   (CLIENT_FRAME_TYPES as readonly string[]).includes(type);
-
-export const isWriteFrame = (frame: ClientFrame): frame is WriteFrame =>
-  (WRITE_TYPES as readonly string[]).includes(frame.type);

@@ -157,6 +157,3 @@ export const staffChangesSchema = z
     checkDateOrder(value, ctx);
   });
 export type StaffChanges = z.output<typeof staffChangesSchema>;
-
-/** The staff fields a client may change (top-level, used for field-level merge). */
-export const STAFF_CHANGE_FIELDS = Object.keys(fields) as (keyof StaffChanges)[];

@@ -9,22 +9,6 @@ import { isPlainObject } from './text';
 export const EMPLOYMENT_TYPES = ['full_time', 'part_time', 'contract', 'temporary'] as const;
 export const STAFF_STATUSES = ['active', 'inactive'] as const;
 
-/** Fields a client may send; every other field (orgId, version, timestamps) is server-owned. */
-export const STAFF_INPUT_FIELDS = [
-  'id',
-  'name',
-  'email',
-  'phone',
-  'position',
-  'department',
-  'employmentType',
-  'status',
-  'startDate',
-  'endDate',
-  'displayOrder',
-  'metadata',
-] as const;
-
 export const staffSchema = z.object({
   id: z.guid(),
   orgId: z.string(),

@@ -193,6 +193,13 @@ as $$
 declare
   v_field text;
 begin
+  -- Only the staff row's own rules are the caller's fault; a violation in the bookkeeping
+  -- tables (log, counters, keys) is a fault of the database's state, never "id already in use".
+  if p_constraint ~ '^staff_(changes|org_counters|idempotency_keys)_'
+     or (p_constraint like 'staff\_id\_registry\_%' and p_constraint <> 'staff_id_registry_pkey') then
+    raise exception 'staff-sync bookkeeping constraint % violated: %', p_constraint, p_message
+      using errcode = 'XX000';
+  end if;
   if p_state = '23505' then
     perform public.staff_raise_invalid(p_prefix || '.id', 'id already in use');
   end if;

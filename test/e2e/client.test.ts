@@ -4,10 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApiGatewayManagementApiClient, DeleteConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import WebSocket from 'ws';
 import { connect, type Change, type ConnectOptions, type StaffSyncClient, type TokenProvider } from '../../client/src';
+import { connectionIdsOf } from './support/connections';
 import { logLinesWithTokens, rememberToken } from './support/hygiene';
 import { itLocal, newOrgId, stage, tokenFor, type TokenOptions } from './support/stage';
 
@@ -47,17 +46,6 @@ function until(client: StaffSyncClient, predicate: () => boolean, what: string, 
 }
 
 const comparable = (client: StaffSyncClient) => client.list().map(({ id, name, position, version }) => ({ id, name, position, version }));
-
-async function connectionIdsOf(orgId: string): Promise<string[]> {
-  const dynamo = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: process.env.LOCAL_STAGE_DYNAMODB_ENDPOINT!, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-  );
-  const result = await dynamo.send(
-    new QueryCommand({ TableName: process.env.LOCAL_STAGE_CONNECTIONS_TABLE!, IndexName: 'orgId-index', KeyConditionExpression: 'orgId = :o', ExpressionAttributeValues: { ':o': orgId } }),
-  );
-  dynamo.destroy();
-  return (result.Items ?? []).map((item) => item.connectionId as string);
-}
 
 afterAll(() => {
   for (const client of clients) client.close();

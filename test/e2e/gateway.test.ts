@@ -1,21 +1,9 @@
 import { Client } from 'pg';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { TestClient } from './support/client';
+import { connectionIdsOf } from './support/connections';
 import { logLinesWithTokens } from './support/hygiene';
 import { itLocal, newOrgId, stage } from './support/stage';
 import { barrier, createStaff, settle } from './support/staff';
-
-async function connectionIdsOf(org: string): Promise<string[]> {
-  const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: process.env.LOCAL_STAGE_DYNAMODB_ENDPOINT!, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-  );
-  const result = await client.send(
-    new QueryCommand({ TableName: process.env.LOCAL_STAGE_CONNECTIONS_TABLE!, IndexName: 'orgId-index', KeyConditionExpression: 'orgId = :o', ExpressionAttributeValues: { ':o': org } }),
-  );
-  client.destroy();
-  return (result.Items ?? []).map((item) => item.connectionId as string);
-}
 
 /** A psql-like session holding the local database in an open transaction. */
 async function holdDatabase(): Promise<{ release(): Promise<void> }> {

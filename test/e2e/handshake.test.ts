@@ -1,24 +1,14 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { SignJWT } from 'jose';
 import { TestClient, handshakeStatus } from './support/client';
+import { connectionIdsOf } from './support/connections';
 import { logLinesWithTokens } from './support/hygiene';
 import { itLocal, newOrgId, signToken, tokenFor } from './support/stage';
 
 const orgId = newOrgId();
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-async function recordsOf(org: string): Promise<number> {
-  const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: process.env.LOCAL_STAGE_DYNAMODB_ENDPOINT!, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-  );
-  const result = await client.send(
-    new QueryCommand({ TableName: process.env.LOCAL_STAGE_CONNECTIONS_TABLE!, IndexName: 'orgId-index', KeyConditionExpression: 'orgId = :o', ExpressionAttributeValues: { ':o': org } }),
-  );
-  client.destroy();
-  return result.Count ?? 0;
-}
+const recordsOf = async (org: string): Promise<number> => (await connectionIdsOf(org)).length;
 
 describe('handshake (PROTOCOL.md section 2)', () => {
   const now = () => Math.floor(Date.now() / 1000);
@@ -73,13 +63,16 @@ describe('handshake (PROTOCOL.md section 2)', () => {
     viewer.close();
   });
 
-  it('answers a frame after the token expired with TOKEN_EXPIRED and closes the socket', async () => {
+  it.each([
+    ['a PING', JSON.stringify({ type: 'PING', requestId: 'after-exp' })],
+    ['a malformed frame', '{"type":'],
+  ])('answers %s after the token expired with TOKEN_EXPIRED and closes the socket', async (_name, frame) => {
     const client = await TestClient.connect({ token: await signToken({ app_metadata: { org_id: orgId, staff_role: 'manager' } }, { expiresInSeconds: 2 }) });
     await new Promise((resolve) => setTimeout(resolve, 2100));
 
-    const reply = await client.request({ type: 'PING' });
+    client.send(frame);
 
-    expect(reply).toMatchObject({ type: 'ERROR', code: 'TOKEN_EXPIRED' });
+    expect(await client.nextFrame()).toMatchObject({ type: 'ERROR', code: 'TOKEN_EXPIRED' });
     expect((await client.waitClosed()).code).toBeGreaterThanOrEqual(1000);
   });
 

@@ -182,6 +182,23 @@ describe('the log and its bookkeeping', () => {
     expect(await logOf(db, org)).toHaveLength(1);
     expect(await latestSeq(db, org)).toBe(1);
   });
+
+  it('reports a write that collides with a forged log row as a database fault, not as "id already in use"', async () => {
+    const org = newOrg();
+    const staff = await seedStaff(db, org);
+    // Only someone who can run SQL as the owner can forge a row (the guard stops accidents, not superusers).
+    await db.transaction(async (tx) => {
+      await tx.query(`select set_config('staff_sync.internal', 'prune', true)`);
+      await tx.query(
+        `insert into public.staff_changes (org_id, seq, op, staff_id, version, staff, actor, origin) values ($1, 2, 'update', $2, 9, '{}', 'x', 'db')`,
+        [org, staff.id],
+      );
+    });
+
+    const error = await sqlErrorOf(callFn(db, 'staff_create', { p_org_id: org, p_actor: 'u', p_request_id: 'r-forged', p_staff: { name: 'Next' } }));
+
+    expect(error.code).toBe('XX000');
+  });
 });
 
 it('lists origin-db changes as Supabase webhook bodies for the local relay', async () => {
