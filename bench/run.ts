@@ -5,6 +5,7 @@
  * passes or fails on timing; the exit code is non-zero only when a benchmark could not run.
  */
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { coldstart } from './coldstart';
 import { cost } from './cost';
 import { fanout } from './fanout';
@@ -53,7 +54,9 @@ async function main(argv: readonly string[]): Promise<number> {
       if (process.env.BENCH_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     }
   }
-  json.machine = machine;
+  const loadAtEnd = Math.round((loadavg()[0] ?? 0) * 100) / 100;
+  json.machine = { ...machine, loadAverageAtEnd: loadAtEnd };
+  process.stdout.write(`load average ${loadAtEnd} at the end (other work on this machine skews timings)\n`);
   if (invocation.jsonFile) {
     writeFileSync(invocation.jsonFile, `${JSON.stringify(json, null, 2)}\n`);
     process.stdout.write(`figures written to ${invocation.jsonFile}\n`);

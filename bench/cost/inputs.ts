@@ -27,7 +27,7 @@ export function modelInputs(events: CountedEvents): LabelledInputs {
   const pick = <T>(name: string, measured: RequestEvents | undefined, read: (e: RequestEvents) => T, fallback: T): T => {
     const value = measured && measured.samples > 0 ? read(measured) : undefined;
     const ok = value !== undefined && (typeof value !== 'number' || Number.isFinite(value));
-    sources[name] = ok ? `measured (${measured?.samples} samples)` : 'assumed';
+    sources[name] = ok ? 'measured (latency bench)' : 'assumed';
     return ok ? (value as T) : fallback;
   };
   const maxPost = (e: RequestEvents): number => e.bytesPerPost[1] ?? e.bytesPerPost[0] ?? Number.NaN;
