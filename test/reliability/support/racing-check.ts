@@ -31,16 +31,30 @@ interface LogRow {
   staff_id: string;
   version: number;
   staff: Staff;
+  request_id: string | null;
 }
 
-/** Checks the org's log and staff in the database against the ACKs and the clients' states; resolves with the last seq and the problems. */
-export async function checkAgainstDatabase(databaseUrl: string, orgId: string, acked: readonly Change[], clients: readonly ClientView[]): Promise<{ lastSeq: number; problems: string[] }> {
+/** A log entry no ACK carried. */
+export interface UnackedEntry {
+  readonly seq: number;
+  readonly op: string;
+  readonly version: number;
+  readonly requestId: string | null;
+}
+
+/** Checks the org's log and staff in the database against the ACKs and the clients' states; resolves with the last seq, the problems and the log entries no ACK carried. */
+export async function checkAgainstDatabase(
+  databaseUrl: string,
+  orgId: string,
+  acked: readonly Change[],
+  clients: readonly ClientView[],
+): Promise<{ lastSeq: number; problems: string[]; unacked: UnackedEntry[] }> {
   const problems: string[] = [];
   const db = new PgClient({ connectionString: databaseUrl });
   await db.connect();
   try {
     const staff = await db.query<{ staff: Staff }>('select public.staff_to_wire(s) as staff from public.staff s where org_id = $1', [orgId]);
-    const log = await db.query<LogRow>('select seq::text, op, staff_id::text, version, staff from public.staff_changes t where org_id = $1 order by t.seq', [orgId]);
+    const log = await db.query<LogRow>('select seq::text, op, staff_id::text, version, staff, request_id from public.staff_changes t where org_id = $1 order by t.seq', [orgId]);
     const counter = await db.query<{ last_seq: string }>('select last_seq::text from public.staff_org_counters where org_id = $1', [orgId]);
     const lastSeq = Number(counter.rows[0]?.last_seq ?? 0);
     const seqs = log.rows.map((row) => Number(row.seq));
@@ -64,7 +78,11 @@ export async function checkAgainstDatabase(databaseUrl: string, orgId: string, a
       if (local !== dbHash) problems.push(`${client.label}: local state ${local.slice(0, 12)} ≠ database ${dbHash.slice(0, 12)} (${client.staff.length} vs ${staff.rows.length} records)`);
       if (client.lastSeq !== lastSeq) problems.push(`${client.label}: lastSeq ${client.lastSeq} ≠ ${lastSeq}`);
     }
-    return { lastSeq, problems };
+    const ackedSeqs = new Set(acked.map((change) => change.seq));
+    const unacked = log.rows
+      .filter((row) => !ackedSeqs.has(Number(row.seq)))
+      .map((row) => ({ seq: Number(row.seq), op: row.op, version: row.version, requestId: row.request_id }));
+    return { lastSeq, problems, unacked };
   } finally {
     await db.end();
   }

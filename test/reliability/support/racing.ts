@@ -52,15 +52,37 @@ export interface RaceResult {
   readonly views: readonly ClientView[];
 }
 
-/** A `ws` WebSocket class that counts the frames its sockets receive (the SDK sees the same frames). */
-function countingSocket(counts: { frames: number; broadcasts: number }): WebSocketConstructor {
-  return class CountingSocket extends WebSocket {
+interface Traffic {
+  frames: number;
+  broadcasts: number;
+  /** requestId → what went out and came back for it, in order (to explain a broken invariant). */
+  readonly history: Map<string, string[]>;
+}
+
+/** A `ws` WebSocket class that counts what its sockets receive and keeps each request's exchange (the SDK sees the same frames). */
+function recordingSocket(traffic: Traffic): WebSocketConstructor {
+  const note = (requestId: unknown, entry: string): void => {
+    if (typeof requestId !== 'string') return;
+    const entries = traffic.history.get(requestId) ?? [];
+    entries.push(entry);
+    traffic.history.set(requestId, entries);
+  };
+  return class RecordingSocket extends WebSocket {
     constructor(url: string) {
       super(url);
       this.on('message', (data) => {
-        counts.frames += 1;
-        if (/^\{"type":"STAFF_(CREATE|UPDATE|DELETE)"/.test(String(data))) counts.broadcasts += 1;
+        traffic.frames += 1;
+        const frame = JSON.parse(String(data)) as { type?: string; requestId?: string; code?: string; change?: Change | null; merged?: boolean };
+        if (frame.type?.startsWith('STAFF_')) traffic.broadcasts += 1;
+        else if (frame.type === 'ACK') note(frame.requestId, `← ACK ${frame.change ? `seq ${frame.change.seq} v${frame.change.version}${frame.merged ? ' merged' : ''}` : 'no-op'}`);
+        else if (frame.type === 'ERROR') note(frame.requestId, `← ERROR ${frame.code}`);
       });
+    }
+
+    override send(data: string): void {
+      const frame = JSON.parse(data) as { type?: string; requestId?: string; payload?: { baseVersion?: number } };
+      if (frame.type?.startsWith('STAFF_')) note(frame.requestId, `→ ${frame.type} base ${frame.payload?.baseVersion ?? '-'}`);
+      super.send(data);
     }
   };
 }
@@ -116,8 +138,8 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
     framesReceived: 0,
     broadcastsReceived: 0,
   };
-  const counts = { frames: 0, broadcasts: 0 };
-  const Socket = countingSocket(counts);
+  const traffic: Traffic = { frames: 0, broadcasts: 0, history: new Map() };
+  const Socket = recordingSocket(traffic);
   const tokenFor = (sub: string) => mintLocalToken({ orgId: options.orgId, role: 'manager', sub, secret: options.jwtSecret, expiresInSeconds: 3600 });
   const open = async (sub: string): Promise<StaffSyncClient> => {
     const client = connect(options.websocketUrl, await tokenFor(sub), { WebSocket: Socket, requestTimeoutMs: 10_000 });
@@ -198,13 +220,14 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
 
     // Assess: every client resyncs (a delta since its lastSeq), then its state is compared.
     await Promise.all(clients.map((client) => client.sync()));
-    figures.framesReceived = counts.frames;
-    figures.broadcastsReceived = counts.broadcasts;
+    figures.framesReceived = traffic.frames;
+    figures.broadcastsReceived = traffic.broadcasts;
 
     views.push(...clients.map((client, index) => ({ label: index === 0 ? 'owner' : `racer ${index - 1}`, staff: [...client.state.staff.values()], lastSeq: client.state.lastSeq })));
     const verdict = await checkAgainstDatabase(options.databaseUrl, options.orgId, acked, views);
     figures.lastSeq = verdict.lastSeq;
     problems.push(...verdict.problems);
+    for (const entry of verdict.unacked) problems.push(`log seq ${entry.seq} (${entry.op} v${entry.version}, request ${entry.requestId}) was never ACKed; its exchange: ${(traffic.history.get(entry.requestId ?? '') ?? ['nothing seen']).join(', ')}`);
     // The SDK's `change` event: each seq once, in order, after the state it started from.
     racers.forEach((client, index) => {
       const expected = Array.from({ length: figures.lastSeq - startSeqs[index]! }, (_, k) => startSeqs[index]! + k + 1);
