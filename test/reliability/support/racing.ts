@@ -6,11 +6,11 @@
  * broken invariants (empty when all hold).
  */
 import { randomUUID } from 'node:crypto';
-import WebSocket from 'ws';
-import { connect, isStaffSyncClientError, type Change, type StaffSyncClient, type WebSocketConstructor } from '../../../client/src';
+import { connect, isStaffSyncClientError, type Change, type StaffSyncClient } from '../../../client/src';
 import type { StaffChanges } from '../../../shared/protocol/staff-input';
 import { mintLocalToken } from '../../../infra/local/tokens';
 import { checkAgainstDatabase, type ClientView } from './racing-check';
+import { recordingSocket, type Traffic } from './racing-socket';
 
 export interface RaceOptions {
   readonly websocketUrl: string;
@@ -50,41 +50,6 @@ export interface RaceResult {
   /** Every ACKed change, and each client's final state (for negative controls of the checks). */
   readonly acked: readonly Change[];
   readonly views: readonly ClientView[];
-}
-
-interface Traffic {
-  frames: number;
-  broadcasts: number;
-  /** requestId → what went out and came back for it, in order (to explain a broken invariant). */
-  readonly history: Map<string, string[]>;
-}
-
-/** A `ws` WebSocket class that counts what its sockets receive and keeps each request's exchange (the SDK sees the same frames). */
-function recordingSocket(traffic: Traffic): WebSocketConstructor {
-  const note = (requestId: unknown, entry: string): void => {
-    if (typeof requestId !== 'string') return;
-    const entries = traffic.history.get(requestId) ?? [];
-    entries.push(entry);
-    traffic.history.set(requestId, entries);
-  };
-  return class RecordingSocket extends WebSocket {
-    constructor(url: string) {
-      super(url);
-      this.on('message', (data) => {
-        traffic.frames += 1;
-        const frame = JSON.parse(String(data)) as { type?: string; requestId?: string; code?: string; change?: Change | null; merged?: boolean };
-        if (frame.type?.startsWith('STAFF_')) traffic.broadcasts += 1;
-        else if (frame.type === 'ACK') note(frame.requestId, `← ACK ${frame.change ? `seq ${frame.change.seq} v${frame.change.version}${frame.merged ? ' merged' : ''}` : 'no-op'}`);
-        else if (frame.type === 'ERROR') note(frame.requestId, `← ERROR ${frame.code}`);
-      });
-    }
-
-    override send(data: string): void {
-      const frame = JSON.parse(data) as { type?: string; requestId?: string; payload?: { baseVersion?: number } };
-      if (frame.type?.startsWith('STAFF_')) note(frame.requestId, `→ ${frame.type} base ${frame.payload?.baseVersion ?? '-'}`);
-      super.send(data);
-    }
-  };
 }
 
 const FIELDS = ['name', 'position', 'department', 'phone', 'displayOrder', 'status'] as const;
