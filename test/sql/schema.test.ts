@@ -68,8 +68,17 @@ it('lets neither anon nor authenticated (nor PUBLIC) execute any function in the
   }
 });
 
-it('makes every function SECURITY DEFINER with a fixed search_path and a lock_timeout', async () => {
-  for (const fn of await publicFunctions()) {
+/** Pure row → wire conversions, left plain so Postgres can inline them into the sync queries. */
+const INLINABLE = ['staff_iso_time(timestamp with time zone)', 'staff_to_wire(staff)', 'staff_changed_fields(staff,staff)', 'staff_change_to_wire(staff_changes)'];
+
+it('keeps the wire conversions inlinable: plain SQL, no SECURITY DEFINER, no SET', async () => {
+  const functions = (await publicFunctions()).filter((fn) => INLINABLE.includes(fn.signature));
+  expect(functions.map((fn) => fn.signature).sort()).toEqual([...INLINABLE].sort());
+  for (const fn of functions) expect({ fn: fn.signature, definer: fn.definer, config: fn.config ?? [] }).toEqual({ fn: fn.signature, definer: false, config: [] });
+});
+
+it('makes every other function SECURITY DEFINER with a fixed search_path and a lock_timeout', async () => {
+  for (const fn of (await publicFunctions()).filter((candidate) => !INLINABLE.includes(candidate.signature))) {
     expect({ fn: fn.signature, definer: fn.definer }).toEqual({ fn: fn.signature, definer: true });
     const config = fn.config ?? [];
     expect({ fn: fn.signature, searchPath: config.some((c) => c.startsWith('search_path=')) }).toEqual({ fn: fn.signature, searchPath: true });
