@@ -15,7 +15,9 @@ export default async function globalSetup(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'staff-sync-e2e-'));
   const logFile = join(dir, 'stage.log');
   const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'infra/local/main.ts', '--ready-json'], {
+  // tsx as a loader of this very process (not its CLI, which forks a second one): the pid we
+  // hold is the stage's, so teardown can always stop it.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts', '--ready-json'], {
     cwd: join(__dirname, '..', '..'),
     env: {
       ...process.env,
@@ -31,6 +33,7 @@ export default async function globalSetup(): Promise<void> {
     detached: false,
   });
   const ready = await waitForReady(logFile, child.pid!);
+  if (ready.pid !== child.pid) throw new Error(`local stage reports pid ${ready.pid}, but the process started is ${child.pid}`);
   writeFileSync(join(dir, 'stage.json'), JSON.stringify(ready));
   Object.assign(process.env, {
     STAGE_WS_URL: ready.websocketUrl,
@@ -54,6 +57,7 @@ interface Ready {
   dbPort: number | null;
   dynamodbEndpoint: string;
   connectionsTable: string;
+  pid: number;
 }
 
 async function waitForReady(logFile: string, pid: number): Promise<Ready> {
