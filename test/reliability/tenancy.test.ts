@@ -1,0 +1,186 @@
+/**
+ * Tenancy (issue 7): three orgs written at the same time over real sockets (≥ 1 000 writes, with
+ * direct SQL writes reaching each org through the webhook path). No client may receive a frame
+ * naming another org or one of its records; every id of another org answers exactly what an
+ * unknown id answers (NOT_FOUND) for reads and writes alike, and a create with such an id answers
+ * exactly what a create with the caller's own deleted id answers.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { TestClient, type Frame } from '../e2e/support/client';
+import { startInProcessStage, type InProcessStage } from './support/fuzz-stage';
+import { shapeOf } from './support/tenancy-probe';
+import { crossOrgFrames, random, writeLoad, type LoadFigures, type TenantOrg } from './support/tenancy-load';
+
+const WRITES_PER_WRITER = Number(process.env.TENANCY_WRITES_PER_WRITER ?? 175);
+const SEED = Number(process.env.TENANCY_SEED ?? Math.floor(Math.random() * 2 ** 31));
+
+const seqsOf = (client: TestClient): number[] =>
+  client.frames.filter((frame) => frame.change && !frame.requestId).map((frame) => (frame.change as { seq: number }).seq);
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+}
+
+describe('tenancy: three orgs side by side', () => {
+  let stage: InProcessStage;
+  let orgs: TenantOrg[];
+  const latestSeq = async (orgId: string) => Number((await stage.supabase.query<{ seq: string }>('select public.staff_latest_seq($1)::text as seq', [orgId])).rows[0]!.seq);
+
+  beforeAll(async () => {
+    stage = await startInProcessStage();
+    Object.assign(process.env, { STAGE_WS_URL: stage.websocketUrl, STAGE_JWT_SECRET: stage.jwtSecret });
+    orgs = [];
+    for (const suffix of ['a', 'b', 'c']) {
+      const orgId = `t-${randomBytes(4).toString('hex')}-${suffix}`;
+      const writers = [await TestClient.connect({ orgId, role: 'manager' }), await TestClient.connect({ orgId, role: 'admin' })];
+      const viewer = await TestClient.connect({ orgId, role: 'viewer' });
+      orgs.push({ orgId, writers, viewer, ids: new Set(), live: new Map(), deleted: new Set(), ackedBy: new Map(writers.map((writer) => [writer, new Set<number>()])) });
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const org of orgs ?? []) for (const client of [...org.writers, org.viewer]) client.close();
+    await stage?.close();
+  });
+
+  /**
+   * Waits until every client of the org has every broadcast it is owed (all seqs but its own ACKs);
+   * the database-origin ones come through the webhook relay, one after the other.
+   */
+  async function settled(org: TenantOrg): Promise<number> {
+    const last = await latestSeq(org.orgId);
+    for (const client of [...org.writers, org.viewer]) {
+      const own = org.ackedBy.get(client) ?? new Set<number>();
+      const owed = range(last).filter((seq) => !own.has(seq));
+      // waitFor calls the predicate once per frame held: evaluate the (costly) check once per new frame.
+      let checkedAt = -1;
+      let done = false;
+      const complete = () => {
+        if (client.frames.length !== checkedAt) {
+          checkedAt = client.frames.length;
+          const seen = new Set(seqsOf(client));
+          done = owed.every((seq) => seen.has(seq));
+        }
+        return done;
+      };
+      await client.waitFor(complete, 60_000);
+    }
+    return last;
+  }
+
+  it(`keeps ${6 * WRITES_PER_WRITER} writes of three orgs apart: no client sees a frame of another org`, async () => {
+    const figures: LoadFigures = { writes: 0, dbWrites: 0, reads: 0, outcomes: new Map() };
+    const started = Date.now();
+    let writing = true;
+    const dbWriter = async (org: TenantOrg, rnd: () => number) => {
+      for (let n = 0; writing; n++) {
+        const ids = [...org.live.keys()];
+        if (ids.length > 0) {
+          const result = await stage.supabase.query('update public.staff set department = $2 where id = $1 returning id', [ids[Math.floor(rnd() * ids.length)], `db write ${n}`]);
+          figures.dbWrites += result.rows.length;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 400));
+      }
+    };
+
+    const load = Promise.all(orgs.flatMap((org, o) => org.writers.map((writer, w) => writeLoad(org, writer, WRITES_PER_WRITER, random(SEED + o * 10 + w), figures))));
+    const db = Promise.all(orgs.map((org, o) => dbWriter(org, random(SEED + 100 + o))));
+    await load;
+    writing = false;
+    await db;
+    const lastSeqs = await Promise.all(orgs.map((org) => settled(org)));
+    const elapsed = Date.now() - started;
+
+    const report = orgs.map((org, o) => {
+      const clients = [...org.writers, org.viewer];
+      const foreign = clients.reduce((sum, client) => sum + crossOrgFrames(org, client, orgs).length, 0);
+      const received = clients.reduce((sum, client) => sum + client.frames.length, 0);
+      return { org, o, foreign, received };
+    });
+    const totalForeign = report.reduce((sum, r) => sum + r.foreign, 0);
+    console.log(
+      [
+        `tenancy (seed ${SEED}): ${figures.writes} writes over sockets + ${figures.dbWrites} direct SQL writes + ${figures.reads} reads in 3 orgs in ${(elapsed / 1000).toFixed(1)} s; frames seen from another org: ${totalForeign}`,
+        ...report.map((r) => `    ${r.org.orgId}: seq ${lastSeqs[r.o]}, ${r.org.live.size} live / ${r.org.deleted.size} deleted records, ${r.received} frames received by its 3 clients, ${r.foreign} of another org`),
+        `    replies: ${[...figures.outcomes].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`).join(', ')}`,
+      ].join('\n'),
+    );
+
+    expect(figures.writes).toBeGreaterThanOrEqual(1000);
+    expect(totalForeign).toBe(0);
+    for (const [o, org] of orgs.entries()) {
+      const last = lastSeqs[o]!;
+      // Each change exactly once to every client of the org but its writer.
+      expect([...seqsOf(org.viewer)].sort((x, y) => x - y)).toEqual(range(last));
+      for (const writer of org.writers) {
+        const own = org.ackedBy.get(writer)!;
+        expect([...seqsOf(writer)].sort((x, y) => x - y)).toEqual(range(last).filter((seq) => !own.has(seq)));
+      }
+      const rows = await stage.supabase.query<{ n: string }>('select count(*)::text as n from public.staff where org_id = $1', [org.orgId]);
+      expect(Number(rows.rows[0]!.n)).toBe(org.live.size);
+    }
+  }, 300_000);
+
+  it('answers every id of another org like an unknown id, for reads and writes, and reveals nothing on create', async () => {
+    const snapshotOf = async (org: TenantOrg) => shapeOf(await org.viewer.request({ type: 'SYNC_REQUEST', payload: {} }));
+    const before = await Promise.all(orgs.map(async (org) => ({ snapshot: await snapshotOf(org), seq: await latestSeq(org.orgId), frames: org.viewer.frames.length })));
+    const counts = new Map<string, number>();
+    const problems: string[] = [];
+    const started = Date.now();
+
+    await Promise.all(
+      orgs.map(async (caller) => {
+        const client = caller.writers[0]!;
+        let ownDeleted = [...caller.deleted][0];
+        if (!ownDeleted) {
+          const [id, record] = [...caller.live][0]!;
+          await client.request({ type: 'STAFF_DELETE', payload: { staffId: id, baseVersion: record.version } });
+          ownDeleted = id;
+        }
+        const reference = {
+          update: shapeOf(await client.request({ type: 'STAFF_UPDATE', payload: { staffId: randomUUID(), baseVersion: 1, changes: { name: 'x' } } })),
+          delete: shapeOf(await client.request({ type: 'STAFF_DELETE', payload: { staffId: randomUUID(), baseVersion: 1 } })),
+          create: shapeOf(await client.request({ type: 'STAFF_CREATE', payload: { staff: { id: ownDeleted, name: 'copy' } } })),
+        };
+        const probes: Array<{ kind: keyof typeof reference; what: string; frame: { type: string; payload: Record<string, unknown> } }> = [];
+        for (const owner of orgs.filter((org) => org !== caller)) {
+          for (const id of owner.ids) {
+            const record = owner.live.get(id);
+            const version = record?.version ?? 1;
+            probes.push(
+              { kind: 'update', what: 'update', frame: { type: 'STAFF_UPDATE', payload: { staffId: id, baseVersion: version, changes: { name: 'taken over' } } } },
+              { kind: 'update', what: 'read (a no-op naming its current value)', frame: { type: 'STAFF_UPDATE', payload: { staffId: id, baseVersion: version, changes: { name: record?.staff.name ?? 'x' } } } },
+              { kind: 'delete', what: 'delete', frame: { type: 'STAFF_DELETE', payload: { staffId: id, baseVersion: version } } },
+              { kind: 'create', what: 'create with its id', frame: { type: 'STAFF_CREATE', payload: { staff: { id, name: 'copy' } } } },
+            );
+          }
+        }
+        await pool(probes, 6, async (probe) => {
+          const reply: Frame = await client.request(probe.frame);
+          const key = `${probe.what}: ${reply.type === 'ERROR' ? String(reply.code) : String(reply.type)}`;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+          if (shapeOf(reply) !== reference[probe.kind]) problems.push(`${caller.orgId} ${probe.what} of ${String(probe.frame.payload.staffId ?? (probe.frame.payload.staff as { id: string }).id)}: ${shapeOf(reply)}`);
+        });
+      }),
+    );
+
+    const after = await Promise.all(orgs.map(async (org) => ({ snapshot: await snapshotOf(org), seq: await latestSeq(org.orgId) })));
+    // Barrier: each org's next broadcast after the probes must be this write, and the only one.
+    const barriers = await Promise.all(orgs.map(async (org) => (await org.writers[1]!.request({ type: 'STAFF_CREATE', payload: { staff: { name: 'barrier' } } })).change as { seq: number }));
+    await Promise.all(orgs.map((org, o) => org.viewer.waitFor((frame) => (frame.change as { seq?: number } | undefined)?.seq === barriers[o]!.seq && !frame.requestId)));
+    console.log(`cross-org probes: ${[...counts.values()].reduce((a, b) => a + b, 0)} frames in ${((Date.now() - started) / 1000).toFixed(1)} s — ${[...counts].map(([k, n]) => `${n} × ${k}`).join(', ')}; ${problems.length} differed from an unknown id`);
+    expect(problems.slice(0, 20)).toEqual([]);
+    for (const [o, org] of orgs.entries()) {
+      expect(after[o]).toEqual({ snapshot: before[o]!.snapshot, seq: before[o]!.seq });
+      // Nothing was broadcast to any org while the others probed it: the barrier is its only broadcast since.
+      expect(org.viewer.frames.slice(before[o]!.frames).filter((frame) => frame.change && !frame.requestId).map((frame) => (frame.change as { seq: number }).seq)).toEqual([barriers[o]!.seq]);
+      for (const client of [...org.writers, org.viewer]) expect(crossOrgFrames(org, client, orgs)).toEqual([]);
+    }
+  }, 300_000);
+});
