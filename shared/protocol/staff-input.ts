@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { EMPLOYMENT_TYPES, STAFF_STATUSES } from './staff';
 import {
   codePointLength,
+  hasOnlyFiniteNumbers,
   isPlainObject,
   isStorableJson,
   isStorableText,
@@ -93,6 +94,7 @@ const metadataSchema = z
   .custom<Record<string, unknown>>(isPlainObject, { error: 'must be a JSON object' })
   .superRefine((value, ctx) => {
     if (!isStorableJson(value)) ctx.addIssue({ code: 'custom', message: UNSTORABLE_MESSAGE });
+    if (!hasOnlyFiniteNumbers(value)) ctx.addIssue({ code: 'custom', message: 'must not contain numbers beyond ±1.7976931348623157e308' });
     if (jsonByteLength(value) > METADATA_MAX_BYTES) {
       ctx.addIssue({
         code: 'custom',

@@ -61,6 +61,23 @@ export function isStorableJson(root: unknown): boolean {
   return true;
 }
 
+/**
+ * Every number in a JSON value is finite. JSON.parse reads a number beyond a double (`1e400`) as
+ * Infinity, which JSON.stringify would send on as `null`: refuse it rather than change it. Iterative.
+ */
+export function hasOnlyFiniteNumbers(root: unknown): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return false;
+    } else if (typeof value === 'object' && value !== null) {
+      for (const item of Array.isArray(value) ? value : Object.values(value)) stack.push(item);
+    }
+  }
+  return true;
+}
+
 /** A plain JSON object: not null, not an array, not a class instance (from any realm). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
