@@ -84,6 +84,7 @@ interface Stored {
 }
 
 interface Key {
+  readonly requestId: string;
   readonly hash: string;
   readonly reply: Json;
   readonly wire: string;
@@ -122,7 +123,7 @@ export class LaneModel implements LaneView {
     return this.changes.length;
   }
   committed(user: UserIx) {
-    return this.committedWrites[user].map((key) => ({ requestId: JSON.parse(key.wire).requestId as string, wire: key.wire }));
+    return this.committedWrites[user];
   }
   freshRequestId() {
     this.requestCount += 1;
@@ -149,7 +150,30 @@ export class LaneModel implements LaneView {
     const problems = this.checkShape(reply);
     const verdict = this.expect(draft, reply, problems);
     this.checkLeaks(reply, problems);
+    if (!verdict.broadcast && reply.type === 'ACK' && reply.change && !this.keys[draft.as].has(String(reply.requestId))) return this.absorb(draft, reply, verdict);
     return verdict;
+  }
+
+  /**
+   * An ACK the model did not expect (already reported) still committed a change: take it in, so
+   * one wrong reply does not make every later seq, broadcast and row count look wrong too.
+   */
+  private absorb(draft: Draft, reply: Json, verdict: Verdict): Verdict {
+    const change = reply.change as Change;
+    this.changes.push(change);
+    this.keys[draft.as].set(String(reply.requestId), { requestId: String(reply.requestId), hash: 'unexpected', reply, wire: '' });
+    if (change.op === 'delete') {
+      this.records.delete(change.staffId);
+      this.tombstones.push(change.staffId);
+    } else {
+      const stored = this.records.get(change.staffId) ?? { staff: change.staff, version: 0, history: new Map<number, string[]>() };
+      stored.staff = change.staff;
+      stored.version = change.version;
+      stored.history.set(change.version, change.changedFields);
+      this.records.set(change.staffId, stored);
+      this.registry.add(change.staffId, this.orgId);
+    }
+    return { ...verdict, broadcast: { type: `STAFF_${change.op.toUpperCase()}`, change } };
   }
 
   private checkShape(reply: Json): string[] {
@@ -256,7 +280,7 @@ export class LaneModel implements LaneView {
       return { outcome: 'ACK replayed', problems };
     }
     const remember = () => {
-      const stored = { hash, reply, wire: typeof draft.wire === 'string' ? draft.wire : '' };
+      const stored = { requestId: frame.requestId, hash, reply, wire: typeof draft.wire === 'string' ? draft.wire : '' };
       this.keys[as].set(frame.requestId, stored);
       this.committedWrites[as].push(stored);
     };

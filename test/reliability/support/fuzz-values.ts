@@ -90,16 +90,18 @@ const FILLER = ['x', 'é', '\u0001', '\n', '"', '\\', '😀', '\u2028', '/'];
 
 /** A `metadata` object whose compact JSON is exactly `bytes` long (≥ 32), from mixed characters. */
 export function metadataOfBytes(bytes: number, seed: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const base = { ...extra, blob: '' };
-  let blob = '';
-  let i = seed;
-  while (jsonBytes({ ...base, blob }) < bytes) {
-    const next = blob + FILLER[i++ % FILLER.length]!;
-    if (jsonBytes({ ...base, blob: next }) > bytes) break;
-    blob = next;
+  let total = jsonBytes({ ...extra, blob: '' });
+  const parts: string[] = [];
+  for (let i = seed; ; i++) {
+    const char = FILLER[i % FILLER.length]!;
+    const size = jsonBytes(char) - 2;
+    if (total + size > bytes) break;
+    parts.push(char);
+    total += size;
   }
-  while (jsonBytes({ ...base, blob }) < bytes) blob += 'x';
-  return { ...base, blob };
+  const value = { ...extra, blob: parts.join('') + 'x'.repeat(bytes - total) };
+  if (jsonBytes(value) !== bytes) throw new Error(`metadataOfBytes: ${jsonBytes(value)} instead of ${bytes}`);
+  return value;
 }
 
 const boundaryMetadata = fc
@@ -172,6 +174,8 @@ const bad = (field: string, why: string, values: unknown[], code: BadValue['code
   fc.constantFrom(...values).map((value): BadValue => ({ field, value, code, why }));
 
 const huge = (n: number) => 'a'.repeat(n);
+/** A number the frame builder writes as is (see `rawNumber` in fuzz-frames.ts). */
+const raw = (text: string): string => `@@raw:${text}@@`;
 
 /** Refused values for each field, unknown and server-owned fields (VALIDATION_FAILED), oversized metadata (PAYLOAD_TOO_LARGE). */
 export const badValueArb: fc.Arbitrary<BadValue> = fc.oneof(
@@ -192,6 +196,9 @@ export const badValueArb: fc.Arbitrary<BadValue> = fc.oneof(
   bad('displayOrder', 'not an int4', [1.5, '1', null, INT4_MAX + 1, INT4_MIN - 1, 1e20, true, []]),
   bad('metadata', 'not an object', [[], 'x', 1, null, true, [{ a: 1 }]]),
   bad('metadata', 'unstorable', [{ k: 'a\u0000' }, { 'a\ud800': 1 }, { nested: { deep: ['\udfff'] } }]),
+  // JSON.parse reads these as ±Infinity; stored, they would silently become null.
+  bad('metadata', 'number beyond a double', [{ n: raw('1e400') }, { n: raw('-1e400') }, { deep: [1, { n: raw('2e308') }] }]),
+  bad('displayOrder', 'number beyond a double', [raw('1e400'), raw('-1e400')]),
   fc.tuple(fc.integer({ min: METADATA_MAX_BYTES + 1, max: METADATA_MAX_BYTES + 64 }), fc.nat()).map(
     ([bytes, seed]): BadValue => ({ field: 'metadata', value: metadataOfBytes(bytes, seed), code: 'PAYLOAD_TOO_LARGE', why: 'over 8 KB' }),
   ),
