@@ -3,12 +3,12 @@
  * in-process suite, each sent over a WebSocket through the local API Gateway emulator and the
  * message Lambda. Frames over 32 KB close the socket with 1009 (and the lane reconnects); split
  * into ≤ 32 KB fragments they reach the handler unless the message passes 128 KB.
- * 500 frames by default; `npm run test:soak` (SOAK=1) sends 10 000, bounded by SOAK_MAX_MS.
+ * 1 000 frames by default; `npm run test:soak` (SOAK=1) sends 10 000, bounded by SOAK_MAX_MS (15 min).
  */
 import { FUZZ_SEED, SOAK, SOAK_MAX_MS, fuzzLanes } from './support/fuzz-run';
 import { startInProcessStage, type InProcessStage } from './support/fuzz-stage';
 
-const FRAMES = Number(process.env.FUZZ_SOCKET_FRAMES ?? (SOAK ? 10_000 : 500));
+const FRAMES = Number(process.env.FUZZ_SOCKET_FRAMES ?? (SOAK ? 10_000 : 1_000));
 const LANES = 2;
 
 describe('frame fuzzing over sockets', () => {

@@ -11,7 +11,8 @@ import { startInProcessStage, type InProcessStage } from './support/fuzz-stage';
 import { shapeOf } from './support/tenancy-probe';
 import { crossOrgFrames, random, writeLoad, type LoadFigures, type TenantOrg } from './support/tenancy-load';
 
-const WRITES_PER_WRITER = Number(process.env.TENANCY_WRITES_PER_WRITER ?? 175);
+/** 6 writers × 175 = 1 050 writes; under SOAK 6 × 1 000. */
+const WRITES_PER_WRITER = Number(process.env.TENANCY_WRITES_PER_WRITER ?? (process.env.SOAK === '1' ? 1_000 : 175));
 const SEED = Number(process.env.TENANCY_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 const seqsOf = (client: TestClient): number[] =>
@@ -125,7 +126,7 @@ describe('tenancy: three orgs side by side', () => {
       const rows = await stage.supabase.query<{ n: string }>('select count(*)::text as n from public.staff where org_id = $1', [org.orgId]);
       expect(Number(rows.rows[0]!.n)).toBe(org.live.size);
     }
-  }, 300_000);
+  }, 900_000);
 
   it('answers every id of another org like an unknown id, for reads and writes, and reveals nothing on create', async () => {
     const snapshotOf = async (org: TenantOrg) => shapeOf(await org.viewer.request({ type: 'SYNC_REQUEST', payload: {} }));

@@ -169,6 +169,16 @@ const oversize = spec(
   }),
 );
 
+/** Over 32 KB but under 128 KB: one piece closes a socket with 1009, fragments reach the handler. */
+const bigFrame = spec(
+  'frame between 32 and 128 KB',
+  fc.tuple(fc.integer({ min: 33 * 1024, max: 120 * 1024 }), fc.boolean()).map(([size, fragment]) => (view: LaneView) => {
+    const requestId = view.freshRequestId();
+    const frame = { type: 'STAFF_CREATE', requestId, payload: { staff: { name: 'big', metadata: { blob: 'm'.repeat(size) } } } };
+    return objectDraft(frame, { code: 'PAYLOAD_TOO_LARGE', echo: requestId }, undefined, fragment);
+  }),
+);
+
 // ---------------------------------------------------------------- bad envelopes
 
 const badRequestIds = ['', 'a'.repeat(65), 'has space', 'dot.dot', 'slash/', 'ünï', '😀', 'line\nbreak', 42, null, true, ['r1'], { id: 'r1' }];
@@ -485,6 +495,7 @@ export const specArb: fc.Arbitrary<Spec> = fc.oneof(
   { arbitrary: binary, weight: 4 },
   { arbitrary: tooDeep, weight: 2 },
   { arbitrary: oversize, weight: 1 },
+  { arbitrary: bigFrame, weight: 1 },
   { arbitrary: badRequestId, weight: 6 },
   { arbitrary: noType, weight: 4 },
   { arbitrary: typeNotString, weight: 3 },
