@@ -2,7 +2,8 @@
  * Frame fuzzing over real sockets (issue 7): the same generated frames and oracle as the
  * in-process suite, each sent over a WebSocket through the local API Gateway emulator and the
  * message Lambda. Frames over 32 KB close the socket with 1009 (and the lane reconnects); split
- * into ≤ 32 KB fragments they reach the handler unless the message passes 128 KB.
+ * into ≤ 32 KB fragments they reach the handler unless the message passes 128 KB. A text frame
+ * that is not UTF-8 fails the connection with 1007 (RFC 6455 section 8.1).
  * 1 000 frames by default; `npm run test:soak` (SOAK=1) sends 10 000, bounded by SOAK_MAX_MS (15 min).
  */
 import { FUZZ_SEED, SOAK, SOAK_MAX_MS, fuzzLanes } from './support/fuzz-run';
@@ -22,7 +23,7 @@ describe('frame fuzzing over sockets', () => {
     await stage?.close();
   });
 
-  it(`answers ${FRAMES} generated frames over WebSockets, closes only for oversize frames, and never falls over`, async () => {
+  it(`answers ${FRAMES} generated frames over WebSockets, closes only for oversize (1009) or non-UTF-8 (1007) frames, and never falls over`, async () => {
     const deadline = SOAK ? Date.now() + SOAK_MAX_MS : undefined;
     const { figures, foreignBefore, foreignAfter, elapsedMs } = await fuzzLanes(stage, 'socket', { frames: FRAMES, lanes: LANES, ...(deadline ? { deadline } : {}) });
 
@@ -30,6 +31,7 @@ describe('frame fuzzing over sockets', () => {
     expect(figures.problems).toEqual([]);
     if (!SOAK || Date.now() < deadline!) expect(figures.frames).toBeGreaterThanOrEqual(FRAMES);
     expect(figures.byOutcome.get('closed 1009')).toBeGreaterThan(0);
+    expect(figures.byOutcome.get('closed 1007')).toBeGreaterThan(0);
     expect(foreignAfter).toBe(foreignBefore);
     const health = await fetch(`${stage.httpUrl}/health`);
     expect(health.status).toBe(200);

@@ -20,6 +20,7 @@ const EXPECTED_OUTCOMES = [
   'ERROR FORBIDDEN',
   'ERROR NOT_FOUND',
   'ERROR VERSION_CONFLICT',
+  'ERROR TOKEN_EXPIRED',
   'ACK create',
   'ACK update',
   'ACK merged',

@@ -32,6 +32,8 @@ export interface Draft {
   readonly wire: string | Uint8Array;
   /** Over a socket: split a text frame over 32 KB into ≤ 32 KB fragments of one message. */
   readonly fragment: boolean;
+  /** `wire` bytes go out as a TEXT frame (invalid UTF-8: the WebSocket layer fails the connection with 1007). */
+  readonly textBytes?: boolean;
   /** The parser's refusal, or undefined when the frame parses. */
   readonly refusal?: { readonly code: ErrorCode; readonly echo?: string };
   /** The parsed frame (when it parses), in the form the model judges. */
@@ -143,6 +145,18 @@ const binary = spec(
       fc.constant(new TextEncoder().encode('{"type":"PING"}')),
     )
     .map((bytes) => (_view: LaneView): Made => ({ typeLabel: 'binary', wire: bytes, fragment: false, refusal: { code: 'BAD_REQUEST' } })),
+);
+
+/** Text frames that are not UTF-8: RFC 6455 fails the connection (1007); a handler that got them would see no JSON. */
+const invalidUtf8 = spec(
+  'text frame not UTF-8',
+  fc.constantFrom([0x7b, 0xff, 0xfe, 0x7d], [0x7b, 0x22, 0xe2, 0x82], [0xc0, 0xaf], [0xed, 0xa0, 0x80]).map((bytes) => (_view: LaneView): Made => ({
+    typeLabel: 'not UTF-8',
+    wire: Uint8Array.from(bytes),
+    fragment: false,
+    textBytes: true,
+    refusal: { code: 'BAD_REQUEST' },
+  })),
 );
 
 const tooDeep = spec(
@@ -493,6 +507,7 @@ export const specArb: fc.Arbitrary<Spec> = fc.oneof(
   { arbitrary: notJson, weight: 8 },
   { arbitrary: notObject, weight: 4 },
   { arbitrary: binary, weight: 4 },
+  { arbitrary: invalidUtf8, weight: 1 },
   { arbitrary: tooDeep, weight: 2 },
   { arbitrary: oversize, weight: 1 },
   { arbitrary: bigFrame, weight: 1 },

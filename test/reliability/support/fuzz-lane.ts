@@ -99,16 +99,19 @@ export async function runLane(options: LaneOptions, index: number): Promise<Lane
     if (problems <= MAX_PROBLEMS) figures.problems.push(`[${transport} lane ${index}] ${what}`);
   };
 
-  async function send(draft: Draft): Promise<{ verdict: Verdict; toService?: boolean }> {
+  /** Sends one frame and judges what came back; `expired`: in-process, as if the token's `exp` had passed. */
+  async function send(draft: Draft, expired = false): Promise<{ verdict: Verdict }> {
     const { as } = draft;
     if (internals) {
-      const binary = typeof draft.wire !== 'string';
+      const binary = typeof draft.wire !== 'string' && !draft.textBytes;
+      const body = typeof draft.wire === 'string' ? draft.wire : Buffer.from(draft.wire).toString(binary ? 'base64' : 'utf8');
       const outcome = await internals.service.handle({
-        body: binary ? Buffer.from(draft.wire).toString('base64') : (draft.wire as string),
+        body,
         isBinary: binary,
-        identity: { userId: userIds[as], orgId, role: ROLES[as]!, tokenExp },
+        identity: { userId: userIds[as], orgId, role: ROLES[as]!, tokenExp: expired ? Math.floor(Date.now() / 1000) - 1 : tokenExp },
         receivedAt: new Date(),
       });
+      if (expired) return { verdict: model.judgeExpired(draft, JSON.parse(JSON.stringify(outcome.reply)) as Json, outcome.close, Boolean(outcome.broadcast)) };
       if (outcome.close) problem(`the service asked to close the connection after ${JSON.stringify(outcome.reply).slice(0, 200)}`);
       if (outcome.broadcast) await internals.fanout.toOrg(orgId, outcome.broadcast, connectionOf(as));
       const verdict = model.judge(draft, JSON.parse(JSON.stringify(outcome.reply)) as Json);
@@ -116,20 +119,20 @@ export async function runLane(options: LaneOptions, index: number): Promise<Lane
       return { verdict };
     }
     const bytes = typeof draft.wire === 'string' ? Buffer.byteLength(draft.wire, 'utf8') : draft.wire.length;
-    const expectClose = bytes > MESSAGE_BYTES || (bytes > FRAME_BYTES && !draft.fragment);
+    const expectClose = draft.textBytes ? 1007 : bytes > MESSAGE_BYTES || (bytes > FRAME_BYTES && !draft.fragment) ? 1009 : undefined;
     const socket = sockets[as]!;
-    socket.send(draft.wire, draft.fragment);
+    socket.send(draft.wire, draft.fragment, draft.textBytes);
     if (expectClose) {
       const closed = await socket.waitClosed();
       sockets[as] = await connect(as);
-      return { verdict: model.judge(draft, undefined, closed?.code, true) };
+      return { verdict: model.judge(draft, undefined, closed?.code, expectClose) };
     }
     const reply = await socket.nextReply();
     return { verdict: model.judge(draft, reply, socket.closed?.code) };
   }
 
-  async function step(draft: Draft, seed: boolean, label: string): Promise<boolean> {
-    const { verdict } = await send(draft);
+  async function step(draft: Draft, seed: boolean, label: string, expired = false): Promise<boolean> {
+    const { verdict } = await send(draft, expired);
     figures.count(draft, verdict, seed);
     const wire = typeof draft.wire === 'string' ? draft.wire : `<${draft.wire.length} bytes>`;
     for (const what of verdict.problems) problem(`${label} ${draft.family} as ${ROLES[draft.as]}: ${what}\n      frame: ${wire.slice(0, 300)}`);
@@ -154,7 +157,8 @@ export async function runLane(options: LaneOptions, index: number): Promise<Lane
     for (const [i, seed] of options.seeds.entries()) if (!(await step(seed.make(model), true, `seed ${i}`))) return model;
     for (const [i, spec] of options.specs.entries()) {
       if (options.deadline !== undefined && Date.now() > options.deadline) break;
-      if (!(await step(spec.make(model), false, `frame ${i}`))) return model;
+      // In-process, one frame in 40 arrives as if the token had expired: TOKEN_EXPIRED whatever it is.
+      if (!(await step(spec.make(model), false, `frame ${i}`, internals !== undefined && i % 40 === 39))) return model;
     }
     // Barrier: this broadcast must be the next, and the last, one every other connection sees.
     const barrier = options.seeds[0]!.make(model);

@@ -142,15 +142,27 @@ export class LaneModel implements LaneView {
   // ------------------------------------------------------------ judging
 
   /** Judges the reply to a frame (or the socket's close) and moves the model forward. */
-  judge(draft: Draft, reply: Json | undefined, closedWith?: number, expectClose = false): Verdict {
-    if (expectClose) {
-      return closedWith === 1009 ? { outcome: 'closed 1009', problems: [] } : { outcome: 'not closed', problems: [`expected a 1009 close, got ${closedWith ?? JSON.stringify(reply)?.slice(0, 300)}`] };
+  judge(draft: Draft, reply: Json | undefined, closedWith?: number, expectClose?: number): Verdict {
+    if (expectClose !== undefined) {
+      return closedWith === expectClose
+        ? { outcome: `closed ${expectClose}`, problems: [] }
+        : { outcome: 'not closed', problems: [`expected a ${expectClose} close, got ${closedWith ?? JSON.stringify(reply)?.slice(0, 300)}`] };
     }
     if (!reply) return { outcome: 'no reply', problems: [`no reply${closedWith ? ` (socket closed ${closedWith})` : ''}`] };
     const problems = this.checkShape(reply);
     const verdict = this.expect(draft, reply, problems);
     this.checkLeaks(reply, problems);
     if (!verdict.broadcast && reply.type === 'ACK' && reply.change && !this.keys[draft.as].has(String(reply.requestId))) return this.absorb(draft, reply, verdict);
+    return verdict;
+  }
+
+  /** A frame after the token's `exp`: TOKEN_EXPIRED whatever it holds, and nothing done. */
+  judgeExpired(draft: Draft, reply: Json, close: boolean, broadcast: boolean): Verdict {
+    const problems = this.checkShape(reply);
+    const echo = draft.refusal ? draft.refusal.echo : draft.frame?.requestId;
+    const verdict = this.error(reply, 'TOKEN_EXPIRED', echo, problems);
+    if (!close) problems.push('TOKEN_EXPIRED without closing the connection');
+    if (broadcast) problems.push('a frame after exp was broadcast');
     return verdict;
   }
 

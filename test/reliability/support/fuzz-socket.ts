@@ -76,10 +76,10 @@ export class LaneSocket {
     return true;
   }
 
-  /** Sends text (one frame, or ≤ 32 KB fragments of one message) or bytes (a binary frame). */
-  send(wire: string | Uint8Array, fragment = false): void {
+  /** Sends text (one frame, or ≤ 32 KB fragments of one message) or bytes (a binary frame, or a text frame of raw bytes). */
+  send(wire: string | Uint8Array, fragment = false, textBytes = false): void {
     if (typeof wire !== 'string') {
-      this.socket.send(wire, { binary: true });
+      this.socket.send(wire, { binary: !textBytes });
       return;
     }
     const bytes = Buffer.from(wire, 'utf8');
