@@ -6,6 +6,7 @@
  * exactly what a create with the caller's own deleted id answers.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { LOCAL_WEBHOOK_SECRET } from '../../infra/local/settings';
 import { TestClient, type Frame } from '../e2e/support/client';
 import { startInProcessStage, type InProcessStage } from './support/fuzz-stage';
 import { shapeOf } from './support/tenancy-probe';
@@ -184,4 +185,63 @@ describe('tenancy: three orgs side by side', () => {
       for (const client of [...org.writers, org.viewer]) expect(crossOrgFrames(org, client, orgs)).toEqual([]);
     }
   }, 300_000);
+
+  it("refuses a sync cursor of another org and shows none of its records", async () => {
+    const [a, b] = [orgs[0]!, orgs[1]!];
+    const big = { blob: 'b'.repeat(7800) };
+    for (let i = 0; i < 14; i++) {
+      const ack = await b.writers[0]!.request({ type: 'STAFF_CREATE', payload: { staff: { name: `${b.orgId} big ${i}`, metadata: big } } });
+      if (ack.type === 'ACK') b.ids.add((ack.change as { staffId: string }).staffId);
+    }
+    const first = await b.viewer.request({ type: 'SYNC_REQUEST', payload: {} });
+    expect(first).toMatchObject({ type: 'SYNC_RESPONSE', mode: 'snapshot', hasMore: true, cursor: expect.any(String) });
+
+    const stolen = await a.viewer.request({ type: 'SYNC_REQUEST', payload: { cursor: first.cursor } });
+    const own = await b.viewer.request({ type: 'SYNC_REQUEST', payload: { cursor: first.cursor } });
+
+    console.log(`a real snapshot cursor of org B (page 1 of ${(first.staff as unknown[]).length} records) sent by org A: ${String(stolen.type)} ${String(stolen.code)}; by B itself: ${String(own.type)} with ${(own.staff as unknown[] | undefined)?.length} more records`);
+    expect(stolen).toMatchObject({ type: 'ERROR', code: 'VALIDATION_FAILED' });
+    expect(crossOrgFrames(a, a.viewer, orgs)).toEqual([]);
+    expect(own).toMatchObject({ type: 'SYNC_RESPONSE', mode: 'snapshot' });
+  });
+
+  it('lets no forged webhook signal move a change into another org', async () => {
+    const [a, b] = [orgs[0]!, orgs[1]!];
+    const [dbChange] = (await stage.supabase.query<{ seq: string }>("select seq::text from public.staff_changes where org_id = $1 and origin = 'db' order by seq limit 1", [a.orgId])).rows;
+    expect(dbChange).toBeDefined();
+    const seq = Number(dbChange!.seq);
+    const post = async (record: Record<string, unknown>, secret?: string) => {
+      const response = await fetch(`${stage.httpUrl}/webhooks/supabase`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(secret === undefined ? {} : { 'x-staff-sync-webhook-secret': secret }) },
+        body: JSON.stringify({ type: 'INSERT', table: 'staff_changes', schema: 'public', record, old_record: null }),
+      });
+      return `${response.status} ${await response.text()}`;
+    };
+    const forged = { org_id: b.orgId, seq, origin: 'db', staff: { orgId: a.orgId, name: 'forged' } };
+    const bFramesBefore = [b.viewer, ...b.writers].map((client) => client.frames.length);
+
+    const results = {
+      'no secret': await post(forged),
+      'a wrong secret': await post(forged, 'not-the-secret'),
+      "org B with the seq of org A's change": await post(forged, LOCAL_WEBHOOK_SECRET),
+      "org A's own db change, forged content": await post({ ...forged, org_id: a.orgId }, LOCAL_WEBHOOK_SECRET),
+      'a seq beyond the log': await post({ ...forged, seq: 1_000_000 }, LOCAL_WEBHOOK_SECRET),
+    };
+    const replayed = await a.viewer.waitFor((frame) => !frame.requestId && (frame.change as { seq?: number; origin?: string } | undefined)?.seq === seq && a.viewer.frames.filter((f) => (f.change as { seq?: number } | undefined)?.seq === seq).length === 2);
+    const barrier = (await b.writers[1]!.request({ type: 'STAFF_CREATE', payload: { staff: { name: 'barrier after the webhook signals' } } })).change as { seq: number };
+    await b.viewer.waitFor((frame) => !frame.requestId && (frame.change as { seq?: number } | undefined)?.seq === barrier.seq);
+
+    console.log(`forged webhook signals: ${Object.entries(results).map(([what, result]) => `${what} → ${result}`).join('; ')}`);
+    expect(results['no secret']).toMatch(/^401/);
+    expect(results['a wrong secret']).toMatch(/^401/);
+    expect(results['a seq beyond the log']).toMatch(/^202 .*"broadcast":false/);
+    // The re-read is what goes out: org A got its own logged change again (a duplicate seq, dropped by clients), never the forged content.
+    expect(JSON.stringify(replayed)).not.toContain('forged');
+    [b.viewer, ...b.writers].forEach((client, i) => {
+      const since = client.frames.slice(bFramesBefore[i]);
+      expect(since.filter((frame) => JSON.stringify(frame).includes(a.orgId) || JSON.stringify(frame).includes('forged'))).toEqual([]);
+    });
+    for (const client of [b.viewer, ...b.writers]) expect(crossOrgFrames(b, client, orgs)).toEqual([]);
+  });
 });
