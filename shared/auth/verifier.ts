@@ -14,6 +14,12 @@ import { unauthorized, unavailable } from './errors';
 export const MIN_SECRET_BYTES = 32;
 /** Supabase access tokens are 1–2 KB; a much larger one is refused before any parsing. */
 const MAX_TOKEN_CHARS = 8 * 1024;
+/**
+ * A compact JWS as RFC 7515 writes it: three base64url segments, no padding, no whitespace. jose
+ * decodes segments with `atob`, which skips whitespace and `=`, so without this check a valid
+ * token with a newline or padding appended to its signature would verify as well.
+ */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const ASYMMETRIC_ALGORITHMS = ['ES256', 'RS256'];
 
 export interface TokenVerifierOptions {
@@ -124,7 +130,7 @@ export function createTokenVerifier(config: AuthConfig, options: TokenVerifierOp
 
   return {
     async verify(token: string): Promise<Identity> {
-      if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_CHARS || token.split('.').length !== 3) {
+      if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_CHARS || !COMPACT_JWS.test(token)) {
         throw unauthorized('malformed token');
       }
       let alg: unknown;
