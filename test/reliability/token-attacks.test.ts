@@ -7,6 +7,7 @@
  * org against another org's ids, and no token or e-mail in any line the process printed.
  */
 import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
 import { createTokenVerifier } from '../../shared/auth';
 import { loadAuthConfig } from '../../shared/config';
 import { TestClient, handshakeStatus } from '../e2e/support/client';
@@ -90,6 +91,71 @@ describe('token attacks at the handshake: HS256 and ES256 through a JWKS', () =>
     expect(results.filter((result) => result.status === 101)).toEqual([]);
     expect(await strayRecords(stage, acceptedOrgs)).toEqual([]);
   }, 60_000);
+
+  it('verifies only the token query parameter, as sent: no other place, prefix or padding', async () => {
+    const valid = await validToken('ES256');
+    const garbage = 'garbage.garbage.garbage';
+    const status = (query: string, headers: Record<string, string> = {}) =>
+      new Promise<number>((resolve) => {
+        const socket = new WebSocket(`${stage.websocketUrl}${query}`, { headers });
+        socket.once('open', () => {
+          socket.close();
+          resolve(101);
+        });
+        socket.once('unexpected-response', (_req, res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        socket.once('error', () => resolve(0));
+      });
+    const t = encodeURIComponent(valid.token);
+
+    const results = {
+      'access_token instead of token': await status(`?access_token=${t}`),
+      'Token (another case)': await status(`?Token=${t}`),
+      'an Authorization header only': await status('', { authorization: `Bearer ${valid.token}` }),
+      'a Bearer prefix': await status(`?token=Bearer%20${t}`),
+      'a leading space': await status(`?token=%20${t}`),
+      'a trailing newline': await status(`?token=${t}%0A`),
+      'garbage, then the valid token (the last one counts)': await status(`?token=${garbage}&token=${t}`),
+      'the valid token, then garbage': await status(`?token=${t}&token=${garbage}`),
+    };
+
+    console.log(`token placement: ${Object.entries(results).map(([what, code]) => `${what} → HTTP ${code}`).join('; ')}`);
+    expect(results).toEqual({
+      'access_token instead of token': 401,
+      'Token (another case)': 401,
+      'an Authorization header only': 401,
+      'a Bearer prefix': 401,
+      'a leading space': 401,
+      'a trailing newline': 401,
+      'garbage, then the valid token (the last one counts)': 101,
+      'the valid token, then garbage': 401,
+    });
+  });
+
+  it('bounds the connection record by 2 hours in epoch seconds whatever the token exp says', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const lines: string[] = [];
+    for (const [what, exp] of [['exp in the year 3000', 32503680000], ['exp 1e20', 1e20], ['a fractional exp', now + 600.75]] as const) {
+      const orgId = `ok-${randomUUID().slice(0, 8)}`;
+      acceptedOrgs.add(orgId);
+      const token = await es256(ctx, { ...validClaims(ctx, { orgId }), exp });
+      tokens.push(token);
+      const client = await TestClient.connect({ token });
+      try {
+        const [record] = (await stage.connectionRecords(orgId)) as unknown as Array<{ expiresAt: number; connectedAt: number }>;
+        lines.push(`${what} → expiresAt connect + ${record!.expiresAt - Math.ceil(record!.connectedAt / 1000)} s`);
+        expect(Number.isInteger(record!.expiresAt)).toBe(true);
+        expect(record!.expiresAt).toBeLessThanOrEqual(Math.ceil(record!.connectedAt / 1000) + 2 * 3600 + 300);
+        expect(record!.expiresAt).toBeGreaterThan(now);
+        expect((await client.request({ type: 'PING' })).type).toBe('PONG');
+      } finally {
+        client.close();
+      }
+    }
+    console.log(`connection records of far-future tokens: ${lines.join('; ')}`);
+  });
 
   it('never lets the JWKS choose the algorithm: a JWKS-only verifier refuses HS256 signed with the public key', async () => {
     const verifier = createTokenVerifier(loadAuthConfig({ JWKS_URL: jwks.url, SUPABASE_URL: 'http://127.0.0.1:9' }));

@@ -168,6 +168,21 @@ async function shapeAttacks(ctx: TokenContext): Promise<Attack[]> {
     push('payload swapped under a valid signature', 'truncated', `${h}.${other}.${s}`, c);
   }
   push('signature of another token', 'truncated', `${h}.${p}.${(await hs256(ctx, claims())).split('.')[2]}`);
+  // The same valid signature written another way: base64 decoders that skip whitespace and padding accept these.
+  for (const [what, make] of [
+    ['a newline after the signature', (t: string) => `${t}\n`],
+    ['a space after the signature', (t: string) => `${t} `],
+    ['a tab inside the signature', (t: string) => `${t.slice(0, -4)}\t${t.slice(-4)}`],
+    ['= padding after the signature', (t: string) => `${t}=`],
+    ['a CRLF after the signature', (t: string) => `${t}\r\n`],
+  ] as const) {
+    const c = claims();
+    push(`HS256 with ${what}`, 'malleable', make(await hs256(ctx, c)), c);
+    if (ctx.key) {
+      const e = claims();
+      push(`ES256 with ${what}`, 'malleable', make(await es256(ctx, e)), e);
+    }
+  }
   for (const garbage of ['x', 'a.b.c', '..', '...', 'null', '{"alg":"none"}', `${b64('not json')}.${b64('{}')}.sig`, `${b64({ alg: 'HS256' })}.${b64('not json')}.sig`, `${b64({ alg: 'HS256' })}.!!!.sig`, 'Bearer x.y.z', '%00.%00.%00', '😀.😀.😀']) {
     push(`garbage ${JSON.stringify(garbage).slice(0, 30)}`, 'garbage', garbage);
   }
