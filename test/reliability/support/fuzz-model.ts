@@ -7,9 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { ERROR_CODES } from '../../../shared/errors';
 import type { Draft, LaneView, ParsedFrame, UserIx } from './fuzz-frames';
-import { FIELDS, TEXT_FIELDS, type FieldName } from './fuzz-values';
+import { FIELDS, type FieldName } from './fuzz-values';
+import { IdRegistry, canon, crossedDates, hashOf, normalize, type Json } from './fuzz-rules';
 
-export type Json = Record<string, unknown>;
+export { IdRegistry, canon, type Json } from './fuzz-rules';
 
 export interface Change extends Json {
   seq: number;
@@ -28,39 +29,6 @@ export interface Verdict {
   readonly broadcast?: { type: string; change: Change };
 }
 
-/** Every id any org of the run holds (live or deleted): "other orgs' ids" and the taken-id rule. */
-export class IdRegistry {
-  readonly ids = new Map<string, { orgId: string; staff?: Json }>();
-  readonly orgIds = new Set<string>();
-  private cache = new Map<string, { at: number; list: { id: string; staff?: Json }[] }>();
-
-  add(id: string, orgId: string, staff?: Json): void {
-    this.ids.set(id.toLowerCase(), staff ? { orgId, staff } : { orgId });
-    this.orgIds.add(orgId);
-  }
-
-  /** Ids of every org but this one (refreshed every 50 additions). */
-  foreignTo(orgId: string): { id: string; staff?: Json }[] {
-    const cached = this.cache.get(orgId);
-    if (cached && this.ids.size - cached.at < 50) return cached.list;
-    const list = [...this.ids].filter(([, entry]) => entry.orgId !== orgId).map(([id, entry]) => (entry.staff ? { id, staff: entry.staff } : { id }));
-    this.cache.set(orgId, { at: this.ids.size, list });
-    return list;
-  }
-}
-
-/** JSON with sorted keys: equality as jsonb sees it. */
-export function canon(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canon).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canon((value as Json)[key])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const STAFF_KEYS = ['id', 'orgId', ...FIELDS, 'version', 'createdAt', 'updatedAt', 'updatedBy'].sort().join(',');
@@ -71,10 +39,6 @@ const REPLY_KEYS: Record<string, readonly string[]> = {
   SYNC_RESPONSE: ['type', 'requestId', 'mode', 'changes', 'staff', 'seq', 'hasMore', 'cursor'],
 };
 const DEFAULTS: Json = { email: null, phone: null, position: null, department: null, employmentType: 'full_time', status: 'active', startDate: null, endDate: null, displayOrder: 0, metadata: {} };
-
-/** What the server does to a value before comparing or storing it (zod trims text). */
-const normalize = (input: Json): Json =>
-  Object.fromEntries(Object.entries(input).map(([key, value]) => [key, (TEXT_FIELDS as readonly string[]).includes(key) && typeof value === 'string' ? value.trim() : value]));
 
 interface Stored {
   staff: Json;
@@ -403,16 +367,4 @@ export class LaneModel implements LaneView {
     const outcome = want.op === 'update' && want.merged ? 'ACK merged' : `ACK ${want.op}`;
     return { outcome, problems, broadcast: { type: `STAFF_${change.op.toUpperCase()}`, change } };
   }
-}
-
-function crossedDates(input: Json): boolean {
-  return typeof input.startDate === 'string' && typeof input.endDate === 'string' && input.endDate < input.startDate;
-}
-
-/** The request as the idempotency key's hash sees it: type and the parsed payload (text trimmed, uuids of existing records lower-cased). */
-function hashOf(frame: ParsedFrame): string {
-  if (frame.type === 'STAFF_CREATE') return canon({ type: frame.type, staff: normalize(frame.staff) });
-  if (frame.type === 'STAFF_UPDATE') return canon({ type: frame.type, staffId: frame.staffId.toLowerCase(), baseVersion: frame.baseVersion, changes: normalize(frame.changes) });
-  if (frame.type === 'STAFF_DELETE') return canon({ type: frame.type, staffId: frame.staffId.toLowerCase(), baseVersion: frame.baseVersion });
-  return canon(frame);
 }

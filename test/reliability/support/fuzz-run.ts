@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { createStaffStore } from '../../../shared/staff-store';
-import { seedCreateArb, specArb } from './fuzz-frames';
+import { seedCreateArb, specArb } from './fuzz-mix';
 import { Figures, runLane, type Transport } from './fuzz-lane';
 import { canon, IdRegistry } from './fuzz-model';
 import type { InProcessStage } from './fuzz-stage';

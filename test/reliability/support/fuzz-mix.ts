@@ -1,0 +1,75 @@
+/** The fuzzer's mix of families, and the create every lane starts with. */
+import fc from 'fast-check';
+import { spec, type Spec, type UserIx } from './fuzz-frames';
+import {
+  notJson,
+  notObject,
+  binary,
+  invalidUtf8,
+  tooDeep,
+  oversize,
+  bigFrame,
+  badRequestId,
+  noType,
+  typeNotString,
+  unknownType,
+  writeWithoutRequestId,
+  extraEnvelopeField,
+  ping,
+  pingBadPayload,
+  sync,
+  syncBadCursor,
+  syncBadPayload,
+} from './fuzz-frames-envelope';
+import {
+  createValid,
+  createTakenId,
+  createInvalid,
+  createBadShape,
+  updateValid,
+  updateMissing,
+  updateInvalid,
+  deleteValid,
+  deleteMissing,
+  deleteInvalid,
+  replay,
+  reuse,
+  createValidRecipe,
+} from './fuzz-frames-writes';
+
+/** Every family with its weight: about one frame in five reaches the database (the rest is refused before it). */
+export const specArb: fc.Arbitrary<Spec> = fc.oneof(
+  { arbitrary: notJson, weight: 8 },
+  { arbitrary: notObject, weight: 4 },
+  { arbitrary: binary, weight: 4 },
+  { arbitrary: invalidUtf8, weight: 1 },
+  { arbitrary: tooDeep, weight: 2 },
+  { arbitrary: oversize, weight: 1 },
+  { arbitrary: bigFrame, weight: 1 },
+  { arbitrary: badRequestId, weight: 6 },
+  { arbitrary: noType, weight: 4 },
+  { arbitrary: typeNotString, weight: 3 },
+  { arbitrary: unknownType, weight: 5 },
+  { arbitrary: writeWithoutRequestId, weight: 3 },
+  { arbitrary: extraEnvelopeField, weight: 3 },
+  { arbitrary: ping, weight: 2 },
+  { arbitrary: pingBadPayload, weight: 3 },
+  { arbitrary: sync, weight: 1 },
+  { arbitrary: syncBadCursor, weight: 1 },
+  { arbitrary: syncBadPayload, weight: 3 },
+  { arbitrary: createValid, weight: 4 },
+  { arbitrary: createTakenId, weight: 1 },
+  { arbitrary: createInvalid, weight: 14 },
+  { arbitrary: createBadShape, weight: 4 },
+  { arbitrary: updateValid, weight: 9 },
+  { arbitrary: updateMissing, weight: 2 },
+  { arbitrary: updateInvalid, weight: 10 },
+  { arbitrary: deleteValid, weight: 1 },
+  { arbitrary: deleteMissing, weight: 1 },
+  { arbitrary: deleteInvalid, weight: 3 },
+  { arbitrary: replay, weight: 2 },
+  { arbitrary: reuse, weight: 2 },
+);
+
+/** A create every lane starts with, so updates and deletes have records to work on. */
+export const seedCreateArb: fc.Arbitrary<Spec> = spec('seed STAFF_CREATE', createValidRecipe, fc.constant<UserIx>(0));
