@@ -8,9 +8,10 @@ import type { ErrorCode } from '../../../shared/errors';
 import { mostlyWritersArb, objectDraft, pick, spec, upper, type LaneView, type Made, type ParsedFrame, type UserIx } from './fuzz-frames';
 import { FIELDS, badValueArb, changesArb, staffInputArb, withKey, type BadValue } from './fuzz-values';
 
-// ---------------------------------------------------------------- writes
-
-export const createValidRecipe = fc.tuple(staffInputArb, fc.constantFrom<'none' | 'fresh' | 'upper'>('none', 'fresh', 'fresh', 'upper'), fc.uuid(), fc.boolean()).map(([staff, idKind, id, big]) => (view: LaneView) => {
+/** A valid create, without an id, with a fresh one, or with a fresh one in upper case. */
+export const createValidRecipe = fc
+  .tuple(staffInputArb, fc.constantFrom<'none' | 'fresh' | 'upper'>('none', 'fresh', 'fresh', 'upper'), fc.uuid(), fc.boolean())
+  .map(([staff, idKind, id, big]) => (view: LaneView) => {
     const requestId = view.freshRequestId();
     const input = idKind === 'none' ? staff : { ...staff, id: idKind === 'upper' ? upper(id) : id };
     return objectDraft({ type: 'STAFF_CREATE', requestId, payload: { staff: input } }, undefined, { type: 'STAFF_CREATE', requestId, staff: input }, big);
