@@ -7,7 +7,6 @@ import { encodeCursor } from '../../../shared/staff-store/cursor';
 import { ALL_TYPES, WRITE_TYPES, objectDraft, pick, spec, text, writerArb, type LaneView, type Made, type ParsedFrame } from './fuzz-frames';
 import { staffInputArb, withKey } from './fuzz-values';
 
-
 export const notJson = spec(
   'malformed JSON',
   fc
