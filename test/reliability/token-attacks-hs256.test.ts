@@ -38,8 +38,8 @@ describe('token attacks at the handshake: HS256 only (the local stage default)',
   }, 60_000);
 
   afterAll(async () => {
-    output.restore();
     await stage?.close();
+    output.restore();
   });
 
   it('accepts a valid HS256 token', async () => {

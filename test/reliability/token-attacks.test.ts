@@ -48,9 +48,9 @@ describe('token attacks at the handshake: HS256 and ES256 through a JWKS', () =>
   }, 60_000);
 
   afterAll(async () => {
-    output.restore();
     await stage?.close();
     await jwks?.close();
+    output.restore();
   });
 
   it('answers 500 and writes nothing while the JWKS is unreachable, and keeps accepting HS256', async () => {
