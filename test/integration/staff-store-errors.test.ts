@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StaffSyncError } from '../../shared/errors';
 import type { Staff } from '../../shared/protocol/staff';
+import { staff } from '../helpers/staff-fixtures';
 import { createStaffStore, type StaffStore } from '../../shared/staff-store';
 import { makeServiceRoleKey } from '../../infra/local/db';
 
@@ -16,25 +17,7 @@ interface Scripted {
   hang?: boolean;
 }
 
-const STAFF: Staff = {
-  id: '0b9f2d8e-6c1a-4e55-9f0e-2a7c4b1d3e5f',
-  orgId: 'org-1',
-  name: 'Current',
-  email: null,
-  phone: null,
-  position: null,
-  department: null,
-  employmentType: 'full_time',
-  status: 'active',
-  startDate: null,
-  endDate: null,
-  displayOrder: 0,
-  metadata: {},
-  version: 4,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-02T00:00:00.000Z',
-  updatedBy: 'user-1',
-};
+const STAFF: Staff = staff({ id: '0b9f2d8e-6c1a-4e55-9f0e-2a7c4b1d3e5f', name: 'Current', version: 4, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-02T00:00:00.000Z' });
 
 let server: Server;
 let url: string;

@@ -8,26 +8,9 @@ import {
   syncResponseFrame,
 } from '../../../../shared/protocol/server-frames';
 import type { Change, Staff } from '../../../../shared/protocol/staff';
+import { staff as staffRecord } from '../../../helpers/staff-fixtures';
 
-const staff: Staff = {
-  id: '0b3a2a9e-8f1c-4d2e-9a7b-1c2d3e4f5a6b',
-  orgId: 'org-1',
-  name: 'Ann',
-  email: null,
-  phone: null,
-  position: null,
-  department: null,
-  employmentType: 'full_time',
-  status: 'active',
-  startDate: null,
-  endDate: null,
-  displayOrder: 0,
-  metadata: {},
-  version: 2,
-  createdAt: '2024-01-01T00:00:00.000Z',
-  updatedAt: '2024-01-02T00:00:00.000Z',
-  updatedBy: 'user-1',
-};
+const staff: Staff = staffRecord({ id: '0b3a2a9e-8f1c-4d2e-9a7b-1c2d3e4f5a6b', name: 'Ann', version: 2, createdAt: '2024-01-01T00:00:00.000Z', updatedAt: '2024-01-02T00:00:00.000Z' });
 
 const change = (op: Change['op']): Change => ({
   seq: 7,
