@@ -27,19 +27,23 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-async function jsonBody(req: IncomingMessage): Promise<unknown> {
+/** The request's JSON body checked against a schema, or undefined (the caller answers 400). */
+async function jsonBody<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T | undefined> {
   const body = await readBody(req, 64 * 1024);
+  let value: unknown;
   try {
-    return body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+    value = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
   } catch {
     return undefined;
   }
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }
 
 export interface LocalRoutesOptions {
   readonly jwtSecret: string;
   readonly gateway: GatewaySwitches;
-  readonly demoPage?: () => string;
+  readonly demoPage: () => string;
 }
 
 export function localRoutes({ jwtSecret, gateway, demoPage }: LocalRoutesOptions) {
@@ -48,28 +52,28 @@ export function localRoutes({ jwtSecret, gateway, demoPage }: LocalRoutesOptions
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (path === '/demo' && req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        res.end(demoPage ? demoPage() : '<!doctype html><title>staff-sync demo</title><p>The demo page is not built yet.</p>');
+        res.end(demoPage());
         return true;
       }
       if (path === '/local/token' && req.method === 'POST') {
-        const parsed = tokenRequestSchema.safeParse(await jsonBody(req));
-        if (!parsed.success) {
+        const request = await jsonBody(req, tokenRequestSchema);
+        if (!request) {
           sendJson(res, 400, { message: 'expected {"orgId": "[A-Za-z0-9_-]{1,64}", "role"?: "admin|manager|viewer", "sub"?, "expiresInSeconds"?}' });
           return true;
         }
-        const { orgId, role, sub, expiresInSeconds } = parsed.data;
+        const { orgId, role, sub, expiresInSeconds } = request;
         const token = await mintLocalToken({ orgId, role, secret: jwtSecret, ...(sub ? { sub } : {}), ...(expiresInSeconds ? { expiresInSeconds } : {}) });
         sendJson(res, 200, { token });
         return true;
       }
       if (path === '/local/gateway' && req.method === 'POST') {
-        const parsed = switchesSchema.safeParse(await jsonBody(req));
-        if (!parsed.success) {
+        const switches = await jsonBody(req, switchesSchema);
+        if (!switches) {
           sendJson(res, 400, { message: 'expected {"dropDisconnect": boolean}' });
           return true;
         }
-        if (parsed.data.dropDisconnect !== undefined) gateway.setDropDisconnect(parsed.data.dropDisconnect);
-        sendJson(res, 200, parsed.data);
+        if (switches.dropDisconnect !== undefined) gateway.setDropDisconnect(switches.dropDisconnect);
+        sendJson(res, 200, switches);
         return true;
       }
       return false;
