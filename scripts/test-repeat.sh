@@ -8,9 +8,11 @@
 #   --load       keep one core busy with a busy loop during the runs (a loaded CI box)
 #   --keep-logs  where the per-run logs go (default: a new directory under ${TMPDIR:-/tmp})
 #
-# Each run is `CI=true npm ci && npm test` in its own clone; clones are removed after their run,
-# logs are kept. At the end it prints, per run, pass/fail, duration and the failing tests, and
-# exits non-zero when any run failed. It leaves no background process behind.
+# Each run is `CI=true npm ci && npm test` in its own clone with its own empty TMPDIR (no Jest
+# cache, PGlite fixture or leftovers from an earlier run: as cold as a CI box); clones and temp
+# folders are removed after their run, logs are kept. At the end it prints, per run, pass/fail,
+# duration and the failing tests, and exits non-zero when any run failed. It leaves no background
+# process behind.
 set -uo pipefail
 
 runs=3
@@ -32,6 +34,8 @@ done
 repo="$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)" || exit 2
 head="$(git -C "$repo" rev-parse HEAD)" || exit 2
 work="$(mktemp -d "${TMPDIR:-/tmp}/test-repeat.XXXXXX")" || exit 2
+# The Postgres suites run the server as the postgres user (when root) in folders under TMPDIR.
+chmod 755 "$work"
 [ -n "$log_dir" ] || log_dir="$work/logs"
 mkdir -p "$log_dir"
 log_dir="$(cd "$log_dir" && pwd)"
@@ -56,7 +60,7 @@ cleanup() {
     run_pid=''
   fi
   # Keep the logs, drop the clones.
-  find "$work" -mindepth 1 -maxdepth 1 -name 'clone-*' -exec rm -rf {} + 2>/dev/null
+  find "$work" -mindepth 1 -maxdepth 1 \( -name 'clone-*' -o -name 'tmp-*' \) -exec rm -rf {} + 2>/dev/null
   [ "$log_dir" = "$work/logs" ] || rmdir "$work" 2>/dev/null
 }
 trap cleanup EXIT
@@ -73,6 +77,8 @@ declare -a results durations failures
 any_failed=0
 for i in $(seq 1 "$runs"); do
   clone="$work/clone-$i"
+  run_tmp="$work/tmp-$i"
+  mkdir -p "$run_tmp" && chmod 1777 "$run_tmp"
   log="$log_dir/run-$i.log"
   echo "test-repeat: run $i/$runs started $(date -u +%H:%M:%S) UTC"
   start=$(date +%s)
@@ -83,7 +89,7 @@ for i in $(seq 1 "$runs"); do
   if [ $? -eq 0 ]; then
     # Its own process group, so an interrupt can end the suite's servers and browsers too.
     set -m
-    (cd "$clone" && CI=true npm ci && npm test) >>"$log" 2>&1 &
+    (cd "$clone" && export TMPDIR="$run_tmp" && CI=true npm ci && npm test) >>"$log" 2>&1 &
     run_pid=$!
     set +m
     wait "$run_pid"
@@ -93,7 +99,7 @@ for i in $(seq 1 "$runs"); do
     rc=1
   fi
   end=$(date +%s)
-  rm -rf "$clone"
+  rm -rf "$clone" "$run_tmp"
   durations[$i]=$((end - start))
   if [ $rc -eq 0 ]; then results[$i]=pass; else results[$i]="FAIL(rc=$rc)"; any_failed=1; fi
   # Failing suites ("FAIL project path") and the "●" headers of failed tests, without colours
