@@ -3,14 +3,14 @@
  * and promise-returning writes that are retried safely (same requestId) until they are known to
  * have committed or been refused.
  */
-import type { StaffChanges, StaffInput } from '../../shared/protocol/staff-input';
-import type { Change, Staff } from '../../shared/protocol/staff';
+import type { Change, Staff, StaffChanges, StaffInput } from './protocol';
 import { backoffDelay } from './backoff';
 import { Connection, type ConnectionStatus, type TokenSource } from './connection';
 import { Emitter } from './emitter';
 import { StaffSyncClientError, isStaffSyncClientError } from './errors';
 import { errorFromFrame, parseServerFrame } from './frames';
 import { resolveOptions, type ConnectOptions, type ResolvedOptions } from './options';
+import { PERSISTED_FORMAT, Persister, isPersistedState, type ClientStorage, type PersistedState } from './persistence';
 import { Requests } from './requests';
 import { LocalState } from './state';
 import { Synchronizer } from './sync';
@@ -46,6 +46,8 @@ export class StaffSyncClient {
   private readonly requests: Requests;
   private readonly syncer: Synchronizer;
   private readonly writes: Writes;
+  private readonly persister: Persister | undefined;
+  private readonly restored: Promise<void>;
   private openWaiters: Array<{ resolve(): void; reject(error: Error): void }> = [];
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private statePending = false;
@@ -66,11 +68,13 @@ export class StaffSyncClient {
       status: (status) => this.events.emit('status', status),
       error: (error) => this.events.emit('error', error),
     });
-    this.requests = new Requests((text) => this.connection.send(text), {
-      timeoutMs: this.options.requestTimeoutMs,
-      maxWriteAttempts: this.options.maxWriteAttempts,
-      retryDelay,
-    });
+    const { storage } = this.options;
+    this.persister = storage && new Persister(storage, this.options.persistDelayMs, () => this.persisted(), (error) => this.storageFailed('save', error));
+    this.requests = new Requests(
+      (text) => this.connection.send(text),
+      { timeoutMs: this.options.requestTimeoutMs, maxWriteAttempts: this.options.maxWriteAttempts, retryDelay },
+      () => this.persister?.now(),
+    );
     this.syncer = new Synchronizer({
       state: this.local,
       gapTimeoutMs: this.options.gapTimeoutMs,
@@ -89,7 +93,10 @@ export class StaffSyncClient {
       changed: () => this.stateChanged(),
       failed: (error) => this.events.emit('error', error),
     });
+    let markRestored = () => undefined as void;
+    this.restored = new Promise<void>((resolve) => (markRestored = resolve));
     this.writes = new Writes({
+      restored: this.restored,
       requests: this.requests,
       state: this.local,
       syncer: this.syncer,
@@ -98,7 +105,15 @@ export class StaffSyncClient {
         if (this.closed) throw closedError(requestId);
       },
     });
-    this.connection.start();
+    if (!storage) {
+      markRestored();
+      this.connection.start();
+      return;
+    }
+    void this.restore(storage).finally(() => {
+      markRestored();
+      if (!this.closed) this.connection.start();
+    });
   }
 
   get status(): ConnectionStatus {
@@ -171,9 +186,16 @@ export class StaffSyncClient {
     return this.syncer.start();
   }
 
-  /** Closes the socket for good; pending calls reject with `CLOSED`. */
+  /** Resolves once the state as it is now has been saved to the `storage` option (at once without one). */
+  flush(): Promise<void> {
+    return this.persister?.flush() ?? Promise.resolve();
+  }
+
+  /** Closes the socket for good; pending calls reject with `CLOSED` (with `storage`, unanswered writes stay saved). */
   close(): void {
     if (this.closed) return;
+    // Saved before the rejections below: the writes stay for the next client on this storage.
+    void this.persister?.last(this.persisted());
     this.closed = true;
     clearInterval(this.heartbeat);
     this.syncer.stop();
@@ -181,6 +203,34 @@ export class StaffSyncClient {
     this.requests.rejectAll(closedError);
     for (const waiter of this.openWaiters.splice(0)) waiter.reject(closedError());
     this.settleReady?.reject(closedError());
+  }
+
+  /** Starts from the saved replica and queues the saved writes again; a storage failure starts empty. */
+  private async restore(storage: ClientStorage): Promise<void> {
+    let saved: unknown;
+    try {
+      saved = await storage.load();
+    } catch (error) {
+      this.storageFailed('load', error);
+      return;
+    }
+    if (!isPersistedState(saved) || this.closed) return;
+    this.local.restore(saved);
+    this.syncer.resume();
+    this.stateChanged();
+    for (const frame of saved.pending) {
+      this.writes.resume(frame).catch((error: unknown) => {
+        if (isStaffSyncClientError(error) && error.code !== 'CLOSED') this.events.emit('error', error);
+      });
+    }
+  }
+
+  private persisted(): PersistedState {
+    return { format: PERSISTED_FORMAT, ...this.local.export(), pending: [...this.writes.waiting(), ...this.requests.pendingWrites()] };
+  }
+
+  private storageFailed(what: 'load' | 'save', cause: unknown): void {
+    this.events.emit('error', new StaffSyncClientError('STORAGE_FAILED', `could not ${what} the client's saved state: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }));
   }
 
   private opened(): void {
@@ -240,6 +290,7 @@ export class StaffSyncClient {
 
   private stateChanged(): void {
     if (this.syncer?.synced) this.settleReady?.resolve();
+    this.persister?.soon();
     if (this.statePending) return;
     this.statePending = true;
     queueMicrotask(() => {

@@ -3,8 +3,7 @@
  * conflict); failures the client detects itself get a client code. Branch on `code`, never on
  * `message`.
  */
-import type { ErrorCode, FieldIssue } from '../../shared/errors';
-import type { Staff } from '../../shared/protocol/staff';
+import type { ErrorCode, FieldIssue, Staff } from './protocol';
 
 /**
  * Codes the client raises itself:
@@ -12,9 +11,10 @@ import type { Staff } from '../../shared/protocol/staff';
  * - `DISCONNECTED`: the socket dropped under a read (the SDK retries these itself);
  * - `CLOSED`: `close()` was called while the request was pending;
  * - `HANDSHAKE_FAILED`: the socket closed before opening, or the token callback failed;
- * - `BAD_FRAME`: a frame that is not the protocol (e.g. API Gateway's "Internal server error").
+ * - `BAD_FRAME`: a frame that is not the protocol (e.g. API Gateway's "Internal server error");
+ * - `STORAGE_FAILED`: the `storage` option could not load or save (the client goes on in memory).
  */
-export const CLIENT_ERROR_CODES = ['TIMEOUT', 'DISCONNECTED', 'CLOSED', 'HANDSHAKE_FAILED', 'BAD_FRAME'] as const;
+export const CLIENT_ERROR_CODES = ['TIMEOUT', 'DISCONNECTED', 'CLOSED', 'HANDSHAKE_FAILED', 'BAD_FRAME', 'STORAGE_FAILED'] as const;
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
 export type StaffSyncErrorCode = ErrorCode | ClientErrorCode;
 

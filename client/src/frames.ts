@@ -4,8 +4,7 @@
  * they check what the SDK relies on, so anything that is not the protocol is reported, never
  * thrown, and never mistaken for a change. A unit test holds them to the shared schemas.
  */
-import { ERROR_CODES } from '../../shared/errors';
-import type { WriteFrame } from '../../shared/protocol/client-frames';
+import { ERROR_CODES, type WriteFrame } from './protocol';
 import type { ErrorFrame, ServerFrame } from '../../shared/protocol/server-frames';
 import { utf8ByteLength } from '../../shared/protocol/text';
 import { StaffSyncClientError } from './errors';

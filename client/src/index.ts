@@ -5,6 +5,4 @@ export type { ConnectionStatus, ReconnectOptions, TokenProvider, TokenSource, We
 export type { ConnectOptions } from './options';
 export { CLIENT_ERROR_CODES, StaffSyncClientError, isStaffSyncClientError } from './errors';
 export type { ClientErrorCode, StaffSyncErrorCode } from './errors';
-export type { Change, Staff } from '../../shared/protocol/staff';
-export type { StaffChanges, StaffInput } from '../../shared/protocol/staff-input';
-export type { ErrorCode, FieldIssue } from '../../shared/errors';
+export type { Change, EmploymentType, ErrorCode, FieldIssue, Staff, StaffChanges, StaffFields, StaffInput, StaffStatus } from './protocol';

@@ -1,5 +1,6 @@
 /** `connect()` options, their defaults, and the checks that fail fast with a precise message. */
 import type { ReconnectOptions, WebSocketConstructor } from './connection';
+import type { ClientStorage } from './persistence';
 
 export interface ConnectOptions {
   /** The WebSocket class: in Node pass `ws`'s `WebSocket`. @default globalThis.WebSocket */
@@ -16,6 +17,14 @@ export interface ConnectOptions {
   readonly gapTimeoutMs?: number;
   /** Reconnect backoff (full jitter) and when to force a token refresh. @default { initialDelayMs: 500, maxDelayMs: 30000, forceRefreshAfter: 2 } */
   readonly reconnect?: ReconnectOptions;
+  /**
+   * Keeps the local replica and unanswered writes across reloads (`indexedDbStorage(key)` in a
+   * browser). The client starts from the saved state, catches up with a delta, and sends saved
+   * writes again with their requestIds; a saved write that is then refused is an `error` event.
+   */
+  readonly storage?: ClientStorage;
+  /** How long after a change of the replica it is saved, in ms (unanswered writes are saved at once). @default 250 */
+  readonly persistDelayMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -25,6 +34,8 @@ export interface ResolvedOptions {
   readonly maxWriteAttempts: number;
   readonly gapTimeoutMs: number;
   readonly reconnect: ReconnectOptions;
+  readonly storage: ClientStorage | undefined;
+  readonly persistDelayMs: number;
 }
 
 const HEARTBEAT_MIN_S = 30;
@@ -57,5 +68,7 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     maxWriteAttempts: positive('maxWriteAttempts', options.maxWriteAttempts, 5, true),
     gapTimeoutMs: positive('gapTimeoutMs', options.gapTimeoutMs, 1000),
     reconnect,
+    storage: options.storage,
+    persistDelayMs: positive('persistDelayMs', options.persistDelayMs, 250),
   };
 }

@@ -4,7 +4,8 @@
  * when it times out, gets `UPSTREAM_UNAVAILABLE`, or was in flight when the socket dropped;
  * reads are failed with `DISCONNECTED` on a drop and left to their caller to repeat.
  */
-import type { ClientFrame, WriteFrame } from '../../shared/protocol/client-frames';
+import type { ClientFrame } from '../../shared/protocol/client-frames';
+import type { WriteFrame } from './protocol';
 import type { AckFrame, ErrorFrame, PongFrame, SyncResponseFrame } from '../../shared/protocol/server-frames';
 import { StaffSyncClientError, isRetriableWriteCode } from './errors';
 import { errorFromFrame } from './frames';
@@ -35,7 +36,14 @@ export class Requests {
   constructor(
     private readonly send: (text: string) => boolean,
     private readonly options: RequestOptions,
+    /** The set of unanswered writes changed (persistence saves them). */
+    private readonly writesChanged: () => void = () => undefined,
   ) {}
+
+  /** Writes not yet answered, oldest first. */
+  pendingWrites(): WriteFrame[] {
+    return [...this.pending.values()].filter((entry) => entry.write).map((entry) => entry.frame as WriteFrame);
+  }
 
   /** Resolves with the ACK, or rejects with the typed error once no retry is left. */
   write(frame: WriteFrame): Promise<AckFrame> {
@@ -100,6 +108,7 @@ export class Requests {
     return new Promise((resolve, reject) => {
       const entry: Entry = { frame, write, failures: 0, resolve, reject };
       this.pending.set(frame.requestId, entry);
+      if (write) this.writesChanged();
       this.transmit(entry);
     });
   }
@@ -128,6 +137,7 @@ export class Requests {
 
   private finish(entry: Entry): Entry {
     this.pending.delete(entry.frame.requestId);
+    if (entry.write) this.writesChanged();
     return entry;
   }
 }

@@ -4,7 +4,7 @@
  * until the gap closes), and a record is only ever replaced by a higher version. Pure: no
  * sockets, no timers; the client decides when to ask the server for what is missing.
  */
-import type { Change, Staff } from '../../shared/protocol/staff';
+import type { Change, Staff } from './protocol';
 
 export class LocalState {
   private readonly records = new Map<string, Staff>();
@@ -37,6 +37,21 @@ export class LocalState {
   /** The highest seq known to exist: the last taken, or the newest buffered. */
   get highestSeen(): number {
     return Math.max(this.seq, ...this.buffered.keys());
+  }
+
+  /** What persistence keeps: the records and tombstones as of `lastSeq` (buffered changes are fetched again). */
+  export(): { lastSeq: number; staff: Staff[]; tombstones: Array<[string, number]> } {
+    return { lastSeq: this.seq, staff: [...this.records.values()], tombstones: [...this.tombstones] };
+  }
+
+  /** Starts from a persisted state instead of empty (before any change is received). */
+  restore(saved: { readonly lastSeq: number; readonly staff: readonly Staff[]; readonly tombstones: ReadonlyArray<readonly [string, number]> }): void {
+    this.records.clear();
+    this.tombstones.clear();
+    this.buffered.clear();
+    for (const record of saved.staff) this.records.set(record.id, record);
+    for (const [id, version] of saved.tombstones) this.tombstones.set(id, version);
+    this.seq = saved.lastSeq;
   }
 
   version(id: string): number | undefined {

@@ -4,7 +4,7 @@
  * PONG's `seq` is ahead; `cursor` pages followed; after a snapshot, a delta from its `seq`.
  * One sync runs at a time; asking again while one runs joins it.
  */
-import type { Change } from '../../shared/protocol/staff';
+import type { Change } from './protocol';
 import type { SyncRequestFrame } from '../../shared/protocol/client-frames';
 import type { SyncResponseFrame } from '../../shared/protocol/server-frames';
 import { StaffSyncClientError, isStaffSyncClientError } from './errors';
@@ -42,6 +42,11 @@ export class Synchronizer {
   private again = false;
 
   constructor(private readonly deps: SynchronizerDeps) {}
+
+  /** The state was restored from storage: catch up with a delta from its seq, not a snapshot. */
+  resume(): void {
+    this.baseline = true;
+  }
 
   /** Changes from broadcasts and ACKs. */
   ingest(changes: readonly Change[]): void {

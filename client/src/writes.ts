@@ -3,10 +3,8 @@
  * (each based on the last one's result, as PROTOCOL.md section 5 asks), the ACK's change shown
  * at once, and what a refusal teaches (`current`) kept.
  */
-import type { WriteFrame } from '../../shared/protocol/client-frames';
 import type { AckFrame } from '../../shared/protocol/server-frames';
-import type { StaffChanges, StaffInput } from '../../shared/protocol/staff-input';
-import type { Change } from '../../shared/protocol/staff';
+import type { Change, StaffChanges, StaffInput, WriteFrame } from './protocol';
 import { StaffSyncClientError, isStaffSyncClientError } from './errors';
 import { checkOutgoing } from './frames';
 import type { Requests } from './requests';
@@ -22,10 +20,14 @@ export interface WritesDeps {
   changed(): void;
   /** Throws `CLOSED` once the client is closed. */
   assertOpen(requestId: string): void;
+  /** Settles once a persisted state is loaded: default base versions come from it. */
+  readonly restored: Promise<void>;
 }
 
 export class Writes {
   private readonly chains = new Map<string, Promise<void>>();
+  /** Restored writes waiting for their turn, by requestId: persisted until they are sent. */
+  private readonly resuming = new Map<string, WriteFrame>();
 
   constructor(private readonly deps: WritesDeps) {}
 
@@ -42,7 +44,20 @@ export class Writes {
     return this.serial(id, async () => required(await this.send({ type: 'STAFF_DELETE', requestId: uuid(), payload: { staffId: id, baseVersion: this.baseVersionOf(id, baseVersion) } })));
   }
 
+  /** Sends again a write persisted before a reload, in its turn for its record. */
+  resume(frame: WriteFrame): Promise<Change | null> {
+    const id = frame.type === 'STAFF_CREATE' ? (frame.payload.staff.id ?? frame.requestId) : frame.payload.staffId;
+    this.resuming.set(frame.requestId, frame);
+    return this.serial(id, () => this.send(frame));
+  }
+
+  /** Restored writes not yet handed to the socket. */
+  waiting(): WriteFrame[] {
+    return [...this.resuming.values()];
+  }
+
   private async send(frame: WriteFrame): Promise<Change | null> {
+    this.resuming.delete(frame.requestId);
     this.deps.assertOpen(frame.requestId);
     const tooLarge = checkOutgoing(frame);
     if (tooLarge) throw tooLarge;
@@ -77,7 +92,7 @@ export class Writes {
 
   /** Runs writes to one record one after another, so each default `baseVersion` sees the last result. */
   private serial<T>(id: string, task: () => Promise<T>): Promise<T> {
-    const run = (this.chains.get(id) ?? Promise.resolve()).then(task);
+    const run = (this.chains.get(id) ?? this.deps.restored).then(task);
     const tail = run.then(
       () => undefined,
       () => undefined,

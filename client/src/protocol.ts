@@ -1,0 +1,95 @@
+/**
+ * The wire types the SDK's public API speaks, written out so the published declarations need
+ * no zod. They are not a second definition: `test/unit/client/protocol-types.test.ts` makes the
+ * type-check fail unless each one is identical to the type inferred from the shared protocol
+ * schemas (`shared/protocol/`), which stay the single source of the wire form.
+ */
+
+export type EmploymentType = 'full_time' | 'part_time' | 'contract' | 'temporary';
+export type StaffStatus = 'active' | 'inactive';
+
+/** A staff record in wire form: camelCase, ISO times with `Z`, dates as `YYYY-MM-DD`. */
+export interface Staff {
+  id: string;
+  orgId: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  position: string | null;
+  department: string | null;
+  employmentType: EmploymentType;
+  status: StaffStatus;
+  startDate: string | null;
+  endDate: string | null;
+  displayOrder: number;
+  /** A JSON object of at most 8 KB, replaced whole. */
+  metadata: Record<string, unknown>;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+/** One committed change; `seq` is gapless per organisation. */
+export interface Change {
+  seq: number;
+  op: 'create' | 'update' | 'delete';
+  staffId: string;
+  version: number;
+  /** The record after the change (before it, for a delete). */
+  staff: Staff;
+  changedFields: string[];
+  actor: string;
+  origin: 'ws' | 'db';
+  at: string;
+}
+
+type Flat<T> = { [K in keyof T]: T[K] };
+
+/** The client-writable fields of a record. */
+export interface StaffFields {
+  name: string;
+  email: string | null;
+  phone: string | null;
+  position: string | null;
+  department: string | null;
+  employmentType: EmploymentType;
+  status: StaffStatus;
+  startDate: string | null;
+  endDate: string | null;
+  displayOrder: number;
+  metadata: Record<string, unknown>;
+}
+
+/** A new record: `name` required, `id` a client-chosen UUID if given, the rest defaulted by the server. */
+export type StaffInput = Flat<{ id?: string | undefined; name: string } & { [K in Exclude<keyof StaffFields, 'name'>]?: StaffFields[K] | undefined }>;
+
+/** The fields an update changes (at least one). */
+export type StaffChanges = { [K in keyof StaffFields]?: StaffFields[K] | undefined };
+
+export const ERROR_CODES = [
+  'BAD_REQUEST',
+  'UNKNOWN_TYPE',
+  'VALIDATION_FAILED',
+  'PAYLOAD_TOO_LARGE',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'VERSION_CONFLICT',
+  'TOKEN_EXPIRED',
+  'UPSTREAM_UNAVAILABLE',
+  'INTERNAL',
+] as const;
+/** The server's error codes (docs/protocol.md). */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** One problem of a `VALIDATION_FAILED` or `PAYLOAD_TOO_LARGE`, with a path relative to the frame (`payload.staff.name`). */
+export interface FieldIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** A write as sent; kept by persistence so a write made offline survives a reload. */
+export type WriteFrame =
+  | { type: 'STAFF_CREATE'; requestId: string; payload: { staff: StaffInput } }
+  | { type: 'STAFF_UPDATE'; requestId: string; payload: { staffId: string; baseVersion: number; changes: StaffChanges } }
+  | { type: 'STAFF_DELETE'; requestId: string; payload: { staffId: string; baseVersion: number } };
