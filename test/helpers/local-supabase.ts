@@ -2,9 +2,9 @@
  * An embedded Supabase for integration tests: PGlite in memory with the migrations applied,
  * the RPC endpoint on a free port, and (when asked) the Postgres socket on a free port.
  *
- * A fresh PGlite costs ~2–3 s (initdb); the first start in a run dumps the migrated database
- * to a tarball in the OS temp folder (keyed by the migrations and PGlite's version), and every
- * later start loads it (~0.5 s).
+ * A fresh PGlite costs ~2–3 s (initdb; 10 s and more on a loaded 2-core box); the projects'
+ * `globalSetup` dumps the migrated database once per run to a tarball in the OS temp folder
+ * (keyed by the migrations and PGlite's version), and every start loads it (~0.5 s).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,12 @@ function fixturePath(): string {
   return join(tmpdir(), `staff-sync-pglite-${hash.digest('hex').slice(0, 16)}.tar`);
 }
 
-async function fixture(): Promise<Blob | undefined> {
+/**
+ * The migrated database as a tarball, built when missing. The projects that start databases build
+ * it once in their `globalSetup` (test/helpers/global-setup-pglite.ts), before any suite runs, so
+ * no suite's `beforeAll` pays for initdb, the migrations and the dump on top of its own start.
+ */
+export async function pgliteFixture(): Promise<Blob> {
   const path = fixturePath();
   if (existsSync(path)) return new Blob([readFileSync(path)]);
   const fresh = await startLocalSupabase({ dataDir: 'memory://', dbPort: false, jwtSecret: TEST_JWT_SECRET });
@@ -47,7 +52,7 @@ async function fixture(): Promise<Blob | undefined> {
 export async function startTestSupabase(options: TestSupabaseOptions = {}): Promise<LocalSupabase> {
   const dataDir = options.dataDir ?? 'memory://';
   const fresh = dataDir === 'memory://' || !existsSync(join(dataDir, 'PG_VERSION'));
-  const loadDataDir = !options.databaseUrl && fresh && !options.loadDataDir ? await fixture() : options.loadDataDir;
+  const loadDataDir = !options.databaseUrl && fresh && !options.loadDataDir ? await pgliteFixture() : options.loadDataDir;
   return startLocalSupabase({
     dataDir: 'memory://',
     port: 0,
