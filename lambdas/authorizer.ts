@@ -1,5 +1,5 @@
 /**
- * `$connect` REQUEST authorizer: verifies the `token` query parameter (PROTOCOL.md section 2) and
+ * `$connect` REQUEST authorizer: verifies the `token` query parameter (docs/protocol.md §2) and
  * hands identity, org, role and the token's `exp` to every later event through `context`.
  * Every bad token is `Unauthorized` (401); an unreachable JWKS is any other error (500).
  */

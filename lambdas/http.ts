@@ -1,5 +1,5 @@
 /**
- * The HTTP API: `GET /health`, `GET /` and `POST /webhooks/supabase` (PROTOCOL.md section 1).
+ * The HTTP API: `GET /health`, `GET /` and `POST /webhooks/supabase` (docs/protocol.md §10).
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { loadServiceInfo, loadWebhookConfig } from '../shared/config';

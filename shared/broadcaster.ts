@@ -1,5 +1,5 @@
 /**
- * Delivery through `@connections` (DESIGN.md "Broadcast"): the org index is read page by page
+ * Delivery through `@connections` (docs/architecture.md §3.3): the org index is read page by page
  * and streamed into a bounded pool of posts over keep-alive sockets (no barrier between pages:
  * the next page is fetched while the current one is posted, and its ids take slots as they
  * free). Each post has its own timeout, so one slow connection never holds the others. A post

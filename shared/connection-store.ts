@@ -1,5 +1,5 @@
 /**
- * Who is connected (DESIGN.md "Connections table"): one record per WebSocket connection, an
+ * Who is connected (docs/architecture.md §4): one record per WebSocket connection, an
  * org index for fan-out. Throttling, timeouts and DynamoDB outages become
  * `UPSTREAM_UNAVAILABLE`; anything else is a bug (`INTERNAL`).
  */

@@ -1,5 +1,5 @@
 /**
- * The one error vocabulary of staff-sync: PROTOCOL.md section 3's codes.
+ * The one error vocabulary of staff-sync: the codes of docs/protocol.md §4.
  * Every adapter maps its failures (PostgREST, AWS SDK, validation) into these once.
  */
 import type { Staff } from './protocol/staff';

@@ -1,5 +1,5 @@
 /**
- * The health report of PROTOCOL.md section 1: each dependency checked in parallel under its
+ * The health report of docs/protocol.md §10.1: each dependency checked in parallel under its
  * own deadline, so the answer comes within the deadline even when a dependency hangs.
  */
 export type Check = (signal: AbortSignal) => Promise<unknown>;

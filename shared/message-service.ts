@@ -74,7 +74,7 @@ export function createMessageService({ staffStore, onInternalError }: MessageSer
   return {
     async handle(message: IncomingMessage): Promise<MessageOutcome> {
       const parsed = parseClientFrame(message.body, message.isBinary);
-      // Any frame after `exp`, even a malformed one, ends the connection (PROTOCOL.md section 2).
+      // Any frame after `exp`, even a malformed one, ends the connection (docs/protocol.md §2.4).
       if (message.receivedAt.getTime() >= message.identity.tokenExp * 1000) {
         const expired = new StaffSyncError('TOKEN_EXPIRED', 'the token has expired; reconnect with a fresh one');
         return { reply: errorFrame(parsed.ok ? parsed.frame.requestId : parsed.requestId, expired), close: true };

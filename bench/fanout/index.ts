@@ -2,7 +2,7 @@
  * fanout — one change delivered to N connections of one org through the real broadcaster
  * (`shared/broadcaster.ts`) and the emulator's `@connections`, each post answered after an
  * injected latency L; beside the floor ceil(N / C) × L, the same N split across parallel
- * broadcaster invocations (DESIGN.md), and a naive `Promise.all` fan-out.
+ * broadcaster invocations (docs/architecture.md §3.3), and a naive `Promise.all` fan-out.
  */
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * The connections table (DESIGN.md "Connections table"): who is connected, to which org.
+ * The connections table (docs/architecture.md §4): who is connected, to which org.
  * Records live at most as long as a connection (2 h on API Gateway) and are rebuilt by
  * reconnecting, so the table is ephemeral by nature.
  */

@@ -1,5 +1,5 @@
 /**
- * The HTTP API (PROTOCOL.md section 1): `GET /health`, `GET /` and `POST /webhooks/supabase`,
+ * The HTTP API (docs/protocol.md §10): `GET /health`, `GET /` and `POST /webhooks/supabase`,
  * all served by the HTTP Lambda, on an auto-deployed `$default` stage with throttling and
  * JSON access logs.
  */

@@ -1,5 +1,5 @@
 /**
- * The WebSocket API (PROTOCOL.md section 1): `$connect` behind a Lambda REQUEST authorizer
+ * The WebSocket API (docs/protocol.md §1, §2): `$connect` behind a Lambda REQUEST authorizer
  * reading the `token` query parameter, `$disconnect`, and `$default` for every frame; one
  * auto-deployed stage with throttling, JSON access logs without the query string, and
  * execution logging and data tracing off (the token is in the URL).

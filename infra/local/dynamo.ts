@@ -1,6 +1,6 @@
 /**
  * DynamoDB for the local stage and the tests: dynalite (in memory, or persisted under `path`)
- * with the connections table of DESIGN.md. Every record is cleared at start: every socket
+ * with the connections table of docs/architecture.md §4. Every record is cleared at start: every socket
  * died with the previous process. TTL is not configured (dynalite has no UpdateTimeToLive);
  * expiry is the deployed table's job, and the 410 prune's.
  */

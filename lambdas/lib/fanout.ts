@@ -3,8 +3,8 @@
  * org. With a broadcaster Lambda configured, an org larger than one page of the org index is
  * partitioned: every further page is handed to the broadcaster, invoked asynchronously, while
  * this invocation posts to the first page, so delivery time stays near the concurrency floor
- * however large the org (DESIGN.md). Without one (the local stage), pages stream through this
- * invocation's bounded pool.
+ * however large the org (docs/architecture.md §3.3). Without one (the local stage), pages
+ * stream through this invocation's bounded pool.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';

@@ -1,6 +1,6 @@
 /**
- * Verified JWT claims → the identity the connection keeps for its whole life (PROTOCOL.md
- * section 2). Only `sub`, `exp` and `app_metadata` are read; never `email` or `user_metadata`.
+ * Verified JWT claims → the identity the connection keeps for its whole life (docs/protocol.md
+ * §2.3). Only `sub`, `exp` and `app_metadata` are read; never `email` or `user_metadata`.
  */
 import type { JWTPayload } from 'jose';
 import { isRole, type Role } from '../protocol/roles';

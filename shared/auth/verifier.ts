@@ -1,5 +1,5 @@
 /**
- * Supabase access token → `Identity` (PROTOCOL.md section 2), with `jose`.
+ * Supabase access token → `Identity` (docs/protocol.md §2.2), with `jose`.
  * Algorithms are fixed per key source, so HS/RS key confusion cannot happen: HS256 only with
  * the configured secret, ES256/RS256 only with a key from the project's JWKS (chosen by `kid`,
  * cached, cool-down on an unknown `kid`, short fetch timeout). `alg: none` never verifies.

@@ -1,5 +1,5 @@
 /**
- * Client → server frames (PROTOCOL.md section 3) as zod schemas. `parseClientFrame` (parse.ts)
+ * Client → server frames (docs/protocol.md §3.2) as zod schemas. `parseClientFrame` (frames.ts)
  * is the entry point for untrusted text; these schemas are also what the SDK builds against.
  */
 import * as z from 'zod';

@@ -1,6 +1,6 @@
 /**
  * Client frames: untrusted WebSocket text → a typed `ClientFrame`, or the `StaffSyncError` to
- * send back (PROTOCOL.md section 3, "Error codes"). Never throws for bad input, never echoes it
+ * send back (docs/protocol.md §3.6, §4). Never throws for bad input, never echoes it
  * at length, and bounds size and nesting before any recursive code sees the value.
  * The schemas themselves are in client-frames.ts (re-exported here).
  */

@@ -1,5 +1,5 @@
 /**
- * Who may do what (PROTOCOL.md section 2): the one place authorisation rules live.
+ * Who may do what (docs/protocol.md §2.3): the one place authorisation rules live.
  * `admin` and `manager` have the same rights today; the distinction is reserved.
  */
 import { StaffSyncError } from '../errors';

@@ -1,5 +1,5 @@
 /**
- * Server → client frames (PROTOCOL.md section 3) as schemas the SDK parses, and the builders
+ * Server → client frames (docs/protocol.md §3.3) as schemas the SDK parses, and the builders
  * handlers use so every frame has one shape. Parsing is lenient about extra fields
  * (forward-compatible clients); building is exact.
  */

@@ -1,5 +1,5 @@
 /**
- * What a client may send about a staff record (PROTOCOL.md section 3, "Staff"): `StaffInput`
+ * What a client may send about a staff record (docs/protocol.md §5): `StaffInput`
  * for create and the partial `StaffChanges` for update. The database enforces the same rules;
  * checking them here first keeps most bad input from reaching it.
  */

@@ -1,5 +1,5 @@
 /**
- * Staff records and changes in wire form (PROTOCOL.md section 3): camelCase, ISO times with `Z`.
+ * Staff records and changes in wire form (docs/protocol.md §3.4, §5): camelCase, ISO times with `Z`.
  * The database converts rows to this form in one place (SQL `staff_to_wire`); these schemas
  * are the single source of the TypeScript types used by Lambdas, the client SDK and tests.
  */

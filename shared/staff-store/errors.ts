@@ -1,5 +1,5 @@
 /**
- * PostgREST errors → PROTOCOL.md codes, decided by `code` (and HTTP status) only, never by
+ * PostgREST errors → docs/protocol.md §4 codes, decided by `code` (and HTTP status) only, never by
  * message. Typed failures come from the SQL functions as `PTxyz` with DETAIL as JSON
  * (CONTRIBUTING.md); transient database and gateway failures are UPSTREAM_UNAVAILABLE; anything
  * else is a bug (INTERNAL).

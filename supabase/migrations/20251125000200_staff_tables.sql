@@ -1,5 +1,5 @@
--- staff-sync: tables. Every rule of PROTOCOL.md's Staff table is backed by a CHECK constraint here;
--- the functions check the same rules first only to answer with the field's path.
+-- staff-sync: tables. Every rule of the Staff table in docs/protocol.md §5 is backed by a CHECK
+-- constraint here; the functions check the same rules first only to answer with the field's path.
 
 -- The text with JavaScript's String.prototype.trim() whitespace removed from both ends.
 create or replace function public.staff_trim(p_text text)

@@ -1,4 +1,4 @@
--- staff-sync: the wire form (PROTOCOL.md section 3): camelCase, times ISO 8601 in UTC with 'Z',
+-- staff-sync: the wire form (docs/protocol.md §3.4): camelCase, times ISO 8601 in UTC with 'Z',
 -- dates YYYY-MM-DD. The only place database rows become wire records.
 -- Plain SQL functions with no SECURITY DEFINER or SET clauses, so Postgres inlines them into the
 -- sync queries (halves a 10 000-row snapshot's conversion); they read no table, and only the

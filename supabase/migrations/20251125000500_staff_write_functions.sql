@@ -1,4 +1,4 @@
--- staff-sync: the write functions (PROTOCOL.md sections 4 and 5), one transaction each:
+-- staff-sync: the write functions (docs/protocol.md §6, §8), one transaction each:
 -- idempotency key claimed first, row locked, version checked (merged field by field), row written;
 -- the triggers log the change. Typed failures are PostgREST PTxyz SQLSTATEs with JSON DETAIL:
 --   PT404 NOT_FOUND          no detail

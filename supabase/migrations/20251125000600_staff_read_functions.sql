@@ -1,4 +1,4 @@
--- staff-sync: sync reads (PROTOCOL.md section 5), the webhook re-read, pruning and health.
+-- staff-sync: sync reads (docs/protocol.md §7.3, §7.4), the webhook re-read, pruning and health.
 -- Pages are bounded by p_max_rows and by p_max_bytes of their JSON array's text (always at least one
 -- row when any remain). The read functions are STABLE: every statement of one call sees one snapshot.
 

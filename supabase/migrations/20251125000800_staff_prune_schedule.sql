@@ -1,4 +1,4 @@
--- staff-sync: the scheduled pruning of the change log (PROTOCOL.md section 5: at least 7 days or
+-- staff-sync: the scheduled pruning of the change log (docs/protocol.md §7.6: at least 7 days or
 -- the last 10 000 changes per org are kept, older entries pruned by a scheduled job).
 -- Only where pg_cron is installed (Supabase: Database → Extensions → pg_cron); plain Postgres and
 -- PGlite skip it. Re-running this (or enabling pg_cron later and running the statement below by

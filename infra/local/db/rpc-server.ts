@@ -1,7 +1,7 @@
 /**
  * A PostgREST-compatible `POST|GET /rest/v1/rpc/{fn}` endpoint in front of PGlite or a real
  * Postgres, so supabase-js (and the staff store) run unchanged against the local stage.
- * Behaviour and its limits: REFERENCE-SUPABASE.md sections 1, 2, 5 and infra/local/db/README.md.
+ * Behaviour and its limits: docs/reference-supabase.md §1, §2, §5 and infra/local/db/README.md.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

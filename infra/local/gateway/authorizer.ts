@@ -1,6 +1,6 @@
 /**
  * The `$connect` Lambda REQUEST authorizer's outcome, as API Gateway judges it
- * (REFERENCE-APIGW.md 2.2, 2.3): `Unauthorized` → 401, Deny or no Allow covering the
+ * (docs/reference-apigw.md §2.2, §2.3): `Unauthorized` → 401, Deny or no Allow covering the
  * methodArn → 403, anything else wrong → 500; Allow → the flattened, stringified context.
  */
 import type { AuthorizerContext } from './types';

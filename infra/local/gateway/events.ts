@@ -1,5 +1,6 @@
 /**
- * Builders of the Lambda proxy events, shaped as API Gateway sends them (REFERENCE-APIGW.md 1.1, 1.2).
+ * Builders of the Lambda proxy events, shaped as API Gateway sends them
+ * (docs/reference-apigw.md §1.1, §1.2).
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * The WebSocket handshake as API Gateway runs it (REFERENCE-APIGW.md sections 2 and 3):
+ * The WebSocket handshake as API Gateway runs it (docs/reference-apigw.md §2, §3):
  * identity sources (401 without invoking the authorizer), the REQUEST authorizer (401/403/500),
  * then `$connect` (non-2xx → that status, throw → 500), then 101 with the echoed subprotocol.
  */

@@ -1,5 +1,5 @@
 /**
- * API Gateway's WebSocket limits (REFERENCE-APIGW.md section 4, S10), and the per-frame check
+ * API Gateway's WebSocket limits (docs/reference-apigw.md §4, S10), and the per-frame check
  * the `ws` package does not offer.
  */
 import type { WebSocket } from 'ws';

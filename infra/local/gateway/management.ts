@@ -1,5 +1,5 @@
 /**
- * The `@connections` management API (REFERENCE-APIGW.md section 4) for the real
+ * The `@connections` management API (docs/reference-apigw.md §4) for the real
  * `@aws-sdk/client-apigatewaymanagementapi` client: POST 200 / GET 200 / DELETE 204, 410
  * `GoneException`, 413 `PayloadTooLargeException`, 429 `LimitExceededException`, errors named
  * by the `x-amzn-ErrorType` header the SDK reads. Any SigV4 signature is accepted.

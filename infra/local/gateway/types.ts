@@ -1,6 +1,6 @@
 /**
  * Public types of the local API Gateway WebSocket emulator: the Lambda proxy events it builds
- * (REFERENCE-APIGW.md sections 1 and 2), the handlers it invokes and its options.
+ * (docs/reference-apigw.md §1, §2), the handlers it invokes and its options.
  */
 import type { Server } from 'node:http';
 import type { Context } from 'aws-lambda';
