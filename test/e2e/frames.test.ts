@@ -4,7 +4,7 @@ import { logLinesWithTokens } from './support/hygiene';
 import { newOrgId } from './support/stage';
 import { barrier, changeOf, createStaff, newStaff, settle, skipThrough } from './support/staff';
 
-describe('frames and errors (PROTOCOL.md section 3)', () => {
+describe('frames and errors (docs/protocol.md §3, §4)', () => {
   const orgId = newOrgId();
   let writer: TestClient;
   let observer: TestClient;

@@ -19,7 +19,7 @@ async function holdDatabase(): Promise<{ release(): Promise<void> }> {
   };
 }
 
-describe('gateway behaviours (PROTOCOL.md sections 3 and 6)', () => {
+describe('gateway behaviours (docs/protocol.md §9, §11)', () => {
   const orgId = newOrgId();
   let writer: TestClient;
   let observer: TestClient;

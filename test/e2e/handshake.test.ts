@@ -10,7 +10,7 @@ const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toStrin
 
 const recordsOf = async (org: string): Promise<number> => (await connectionIdsOf(org)).length;
 
-describe('handshake (PROTOCOL.md section 2)', () => {
+describe('handshake (docs/protocol.md §2)', () => {
   const now = () => Math.floor(Date.now() / 1000);
   const claims = { app_metadata: { org_id: orgId, staff_role: 'manager' } };
 

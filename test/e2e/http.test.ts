@@ -1,6 +1,6 @@
 import { stage } from './support/stage';
 
-describe('HTTP endpoints (PROTOCOL.md section 1)', () => {
+describe('HTTP endpoints (docs/protocol.md §10)', () => {
   it('answers GET /health with ok and both checks', async () => {
     const response = await fetch(`${stage.httpUrl}/health`);
     const body = (await response.json()) as Record<string, any>;

@@ -6,7 +6,7 @@ import { changeOf, createStaff } from './support/staff';
 
 const FRAME_LIMIT = 128 * 1024;
 
-describe('resync: delta, snapshot, PONG and database writes (PROTOCOL.md section 5)', () => {
+describe('resync: delta, snapshot, PONG and database writes (docs/protocol.md §7)', () => {
   const orgId = newOrgId();
   let writer: TestClient;
   let reader: TestClient;

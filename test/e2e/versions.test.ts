@@ -4,7 +4,7 @@ import { logLinesWithTokens } from './support/hygiene';
 import { newOrgId } from './support/stage';
 import { barrier, changeOf, createStaff, newStaff, settle, skipThrough } from './support/staff';
 
-describe('versions, conflicts and idempotency (PROTOCOL.md sections 4 and 5)', () => {
+describe('versions, conflicts and idempotency (docs/protocol.md §6, §8)', () => {
   const orgId = newOrgId();
   let a: TestClient;
   let b: TestClient;

@@ -1,5 +1,5 @@
 /**
- * The local gateway's handshake against REFERENCE-APIGW.md sections 2 and 3, with real `ws` clients.
+ * The local gateway's handshake against docs/reference-apigw.md §2 and §3, with real `ws` clients.
  */
 import { WebSocket } from 'ws';
 import { allowAll, handshakeStatus, startGatewayHarness, WsTestClient, type GatewayHarness } from '../helpers/ws-client';

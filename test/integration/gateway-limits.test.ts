@@ -1,6 +1,7 @@
 /**
- * API Gateway's limits in the local gateway (PROTOCOL.md section 6): 32 KB frames, 128 KB
- * messages (1009), idle and lifetime timeouts (1001 then `$disconnect`), both set low here.
+ * API Gateway's limits in the local gateway (docs/protocol.md §9, docs/reference-apigw.md §4):
+ * 32 KB frames, 128 KB messages (1009), idle and lifetime timeouts (1001 then `$disconnect`),
+ * both set low here.
  */
 import { startGatewayHarness, WsTestClient, type GatewayHarness } from '../helpers/ws-client';
 

@@ -1,6 +1,6 @@
 /**
  * `@connections` of the local gateway through the real `@aws-sdk/client-apigatewaymanagementapi`
- * client (REFERENCE-APIGW.md section 4).
+ * client (docs/reference-apigw.md §4).
  */
 import {
   DeleteConnectionCommand,

@@ -1,6 +1,6 @@
 /**
- * `$default` and `$disconnect` through the local gateway (REFERENCE-APIGW.md 1.1-1.3, 3): event
- * shapes, concurrent dispatch, the Internal server error frame, binary frames.
+ * `$default` and `$disconnect` through the local gateway (docs/reference-apigw.md §1.1–§1.3, §3):
+ * event shapes, concurrent dispatch, the Internal server error frame, binary frames.
  */
 import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { startGatewayHarness, WsTestClient, type GatewayHarness } from '../helpers/ws-client';

@@ -1,5 +1,5 @@
 /**
- * The local RPC endpoint answers as PostgREST does (REFERENCE-SUPABASE.md sections 1, 2, 5), checked
+ * The local RPC endpoint answers as PostgREST does (docs/reference-supabase.md §1, §2, §5), checked
  * with raw HTTP and with supabase-js, against throwaway functions created here.
  */
 import type { LocalSupabase } from '../../infra/local/db';

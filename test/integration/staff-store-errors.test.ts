@@ -1,6 +1,7 @@
 /**
- * How the staff store turns PostgREST failures into PROTOCOL.md codes, by code only: a server that
- * misbehaves on purpose answers each call as the test scripts it (status, body, delay, silence).
+ * How the staff store turns PostgREST failures into the codes of docs/protocol.md §4, by code
+ * only: a server that misbehaves on purpose answers each call as the test scripts it (status,
+ * body, delay, silence).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

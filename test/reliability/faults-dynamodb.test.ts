@@ -13,7 +13,7 @@ import { createFrame, useFaultSuite } from './support/misbehaving-suite';
 
 jest.setTimeout(60_000);
 
-/** PROTOCOL.md section 1: a warm function answers health within 3 s even when a dependency hangs. */
+/** docs/protocol.md §10.1: a warm function answers health within 3 s even when a dependency hangs. */
 const HEALTH_DEADLINE_MS = 3000;
 /** Attempts of the Lambdas' DynamoDB client (shared/aws-clients.ts). */
 const DYNAMODB_ATTEMPTS = 3;

@@ -15,7 +15,7 @@ import { runRace } from './support/racing';
 
 jest.setTimeout(60_000);
 
-/** PROTOCOL.md section 1: a warm function answers health within 3 s even when a dependency hangs. */
+/** docs/protocol.md §10.1: a warm function answers health within 3 s even when a dependency hangs. */
 const HEALTH_DEADLINE_MS = 3000;
 
 describe('faults of the Supabase RPC endpoint', () => {

@@ -70,7 +70,7 @@ describe('tenancy: three orgs side by side', () => {
   /**
    * Waits until every client of the org holds every broadcast it is owed (every seq but its own
    * ACKs). Socket writes' broadcasts must all arrive; database-origin ones come through the webhook
-   * relay, best effort (PROTOCOL.md section 5): one still missing after a while must be in a delta.
+   * relay, best effort (docs/protocol.md §7.2): one still missing after a while must be in a delta.
    */
   async function settled(org: TenantOrg): Promise<{ last: number; fromDb: number; dbMissed: number }> {
     const log = (await stage.supabase.query<{ seq: string; origin: string }>('select seq::text, origin from public.staff_changes where org_id = $1 order by seq', [org.orgId])).rows;

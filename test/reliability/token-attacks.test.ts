@@ -80,7 +80,7 @@ describe('token attacks at the handshake: HS256 and ES256 through a JWKS', () =>
     expect(await handshakeStatus(lateToken)).toBe(101);
   });
 
-  it('refuses every attack with the status PROTOCOL.md gives and writes no connection record for it', async () => {
+  it('refuses every attack with the status the protocol gives and writes no connection record for it', async () => {
     const attacks = await attackCatalogue(ctx);
     tokens.push(...attacks.map((attack) => attack.token));
 

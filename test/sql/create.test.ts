@@ -1,4 +1,4 @@
-/** staff_create: defaults, wire form, client-chosen ids, and every input rule (PROTOCOL.md section 3). */
+/** staff_create: defaults, wire form, client-chosen ids, and every input rule (docs/protocol.md §5). */
 import type { PGlite } from '@electric-sql/pglite';
 import { randomUUID } from 'node:crypto';
 import { freshDb, sqlErrorOf } from '../helpers/pglite';

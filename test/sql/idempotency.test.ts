@@ -1,4 +1,4 @@
-/** Idempotency keys (org, user, requestId): replays answer the original reply (PROTOCOL.md section 5). */
+/** Idempotency keys (org, user, requestId): replays answer the original reply (docs/protocol.md §8). */
 import type { PGlite } from '@electric-sql/pglite';
 import { freshDb, sqlErrorOf } from '../helpers/pglite';
 import { createStaff, deleteStaff, footprint, latestSeq, logOf, newOrg, newRequestId, seedStaff, updateStaff } from './support';

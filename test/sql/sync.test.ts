@@ -1,4 +1,4 @@
-/** Sync reads: seq per org, delta and snapshot pages, cursors while writes go on (PROTOCOL.md section 5). */
+/** Sync reads: seq per org, delta and snapshot pages, cursors while writes go on (docs/protocol.md §7). */
 import type { PGlite } from '@electric-sql/pglite';
 import { randomUUID } from 'node:crypto';
 import type { Change, Staff } from '../../shared/protocol/staff';

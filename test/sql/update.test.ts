@@ -1,4 +1,4 @@
-/** staff_update: versions, no-ops, field-level merges and conflicts (PROTOCOL.md section 4). */
+/** staff_update: versions, no-ops, field-level merges and conflicts (docs/protocol.md §6). */
 import type { PGlite } from '@electric-sql/pglite';
 import { randomUUID } from 'node:crypto';
 import { callFn, freshDb, sqlErrorOf } from '../helpers/pglite';

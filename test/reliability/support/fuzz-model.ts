@@ -1,7 +1,7 @@
 /**
  * The fuzzer's oracle: a model of one org (its live and deleted records, their versions and the
  * fields each version changed, the change log, the idempotency keys of each user) built only
- * from PROTOCOL.md's rules and the replies already judged. `judge` says whether a reply is the
+ * from the rules of docs/protocol.md and the replies already judged. `judge` says whether a reply is the
  * right one for a frame, and which broadcast the other connections of the org must see for it.
  */
 import { randomUUID } from 'node:crypto';

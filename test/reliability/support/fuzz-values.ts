@@ -1,6 +1,7 @@
 /**
- * Field values for the frame fuzzer: arbitraries that only produce values PROTOCOL.md's Staff
- * table accepts, and a catalogue of values it refuses, each with the code the refusal must carry.
+ * Field values for the frame fuzzer: arbitraries that only produce values the Staff table of
+ * docs/protocol.md §5 accepts, and a catalogue of values it refuses, each with the code the
+ * refusal must carry.
  * The oracle stays exact because a frame is built from valid parts plus at most one bad one.
  */
 import fc from 'fast-check';

@@ -62,7 +62,7 @@ export function attackReport(title: string, results: readonly AttackResult[]): s
   }
   const lines = [...families].map(([family, statuses]) => `    ${family.padEnd(18)} ${[...statuses].map(([status, n]) => `${n} × HTTP ${status}`).join(', ')}`);
   const wrong = results.filter((result) => !result.ok).map((result) => `    UNEXPECTED ${result.attack.family} / ${result.attack.name}: HTTP ${result.status}, expected ${result.attack.expect}`);
-  return [`${title}: ${results.length} attacks, ${results.filter((r) => r.ok).length} answered as PROTOCOL.md says`, ...lines, ...wrong].join('\n');
+  return [`${title}: ${results.length} attacks, ${results.filter((r) => r.ok).length} answered as the protocol says`, ...lines, ...wrong].join('\n');
 }
 
 /** Lines of captured output holding any token (whole, or its payload or signature segment) or e-mail. */

@@ -72,7 +72,7 @@ export interface Attack {
   readonly token: string;
   /** The org the token names (when it names one), whose connection records must stay at 0. */
   readonly orgId?: string;
-  /** The handshake status PROTOCOL.md gives it; `refused` = any 4xx (too large for the HTTP server). */
+  /** The handshake status of docs/protocol.md §2.1; `refused` = any 4xx (too large for the HTTP server). */
   readonly expect: number | 'refused';
 }
 

@@ -1,6 +1,6 @@
 /**
  * A retry racing its original: the same write frame sent twice at once (API Gateway runs both
- * frames' Lambdas concurrently). PROTOCOL.md section 5: two concurrent sends of one key produce
+ * frames' Lambdas concurrently). docs/protocol.md §8: two concurrent sends of one key produce
  * exactly one change.
  */
 import { randomUUID } from 'node:crypto';
