@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
     --load) load=1 ;;
     --keep-logs) shift; log_dir="${1:?--keep-logs needs a directory}" ;;
     --keep-logs=*) log_dir="${1#--keep-logs=}" ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     ''|*[!0-9]*) echo "test-repeat: unknown argument '$1'" >&2; exit 2 ;;
     *) runs="$1" ;;
   esac
@@ -105,7 +105,8 @@ for i in $(seq 1 "$runs"); do
   # Failing suites ("FAIL project path") and the "●" headers of failed tests, without colours
   # and without the "● Console" blocks of passing suites.
   failures[$i]="$(sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '
-      /^FAIL / { print "    " $0; next }
+      /^Summary of all failing tests/ { summary = 1; next }
+      /^FAIL / { if (!summary) print "    " $0; next }
       /^  ● / && $0 !~ /^  ● Console$/ { sub(/^  ● /, ""); print "      ● " $0 }
       /^(Test Suites|Tests):/ { print "    " $0 }
     ' | awk '!seen[$0]++')"
