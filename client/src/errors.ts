@@ -1,5 +1,5 @@
 /**
- * The SDK's one error type. A server `ERROR` frame keeps PROTOCOL.md's `code` (and `current` on a
+ * The SDK's one error type. A server `ERROR` frame keeps its `code` (docs/protocol.md §4) (and `current` on a
  * conflict); failures the client detects itself get a client code. Branch on `code`, never on
  * `message`.
  */

@@ -1,5 +1,5 @@
 /**
- * The local copy of an org's staff list and the `seq` bookkeeping of PROTOCOL.md section 5:
+ * The local copy of an org's staff list and the `seq` bookkeeping of docs/protocol.md §7.1 and §7.5:
  * changes are taken in `seq` order exactly once (older ones dropped, out-of-order ones buffered
  * until the gap closes), and a record is only ever replaced by a higher version. Pure: no
  * sockets, no timers; the client decides when to ask the server for what is missing.

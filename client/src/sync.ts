@@ -1,5 +1,5 @@
 /**
- * Keeps the local state complete (PROTOCOL.md section 5): a snapshot the first time, a delta
+ * Keeps the local state complete (docs/protocol.md §7.3, §7.4): a snapshot the first time, a delta
  * since `lastSeq` after every reconnect, when a gap stays open for `gapTimeoutMs`, or when a
  * PONG's `seq` is ahead; `cursor` pages followed; after a snapshot, a delta from its `seq`.
  * One sync runs at a time; asking again while one runs joins it.

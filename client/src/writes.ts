@@ -1,6 +1,6 @@
 /**
  * The write path: default `baseVersion` from the local record, one write per record at a time
- * (each based on the last one's result, as PROTOCOL.md section 5 asks), the ACK's change shown
+ * (each based on the last one's result, as docs/protocol.md §7.5 asks), the ACK's change shown
  * at once, and what a refusal teaches (`current`) kept.
  */
 import type { AckFrame } from '../../shared/protocol/server-frames';

@@ -60,10 +60,10 @@ const LOAD_CHECK = `
 
 describe('the @staff-sync/client package', () => {
   it('ships only its build and README, and depends on nothing at run time', () => {
+    expect(files).toContain('dist/index.mjs');
     expect(files).toContain('dist/index.js');
-    expect(files).toContain('dist/index.cjs');
     expect(files).toContain('dist/index.d.ts');
-    expect(files).toContain('dist/react.d.cts');
+    expect(files).toContain('dist/react.d.mts');
     expect(files.filter((file) => !file.startsWith('dist/'))).toEqual(['README.md', 'package.json']);
     expect(manifest.dependencies).toBeUndefined();
     expect(manifest.peerDependencies).toEqual({ react: '>=18' });
@@ -71,11 +71,11 @@ describe('the @staff-sync/client package', () => {
 
   it('has no import of anything but React in its code or its declarations', () => {
     const target = join(consumer, 'node_modules', '@staff-sync', 'client', 'dist');
-    for (const file of files.filter((name) => /\.(c?js|d\.c?ts)$/.test(name))) {
+    for (const file of files.filter((name) => /\.(m?js|d\.m?ts)$/.test(name))) {
       const text = readFileSync(join(target, '..', file), 'utf8');
       // Statements only (a line that starts with import/export, or a require call): comments and messages may name `ws`.
       const specifiers = [...text.matchAll(/^(?:import|export)\b[^'"\n]*?(?:from\s+)?['"]([^'"]+)['"]|\brequire\(['"]([^'"]+)['"]\)/gm)].map((match) => match[1] ?? match[2]);
-      expect({ file, foreign: specifiers.filter((name) => name !== 'react' && !/^\.\/index\.c?js$/.test(name!)) }).toEqual({ file, foreign: [] });
+      expect({ file, foreign: specifiers.filter((name) => name !== 'react' && !/^\.\/index\.m?js$/.test(name!)) }).toEqual({ file, foreign: [] });
     }
   });
 
