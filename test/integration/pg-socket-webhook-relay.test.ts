@@ -29,6 +29,8 @@ const waiting: ((delivery: Delivery) => void)[] = [];
 let answerStatus = 200;
 const logs: string[] = [];
 
+// Boots PGlite (WASM compile and the fixture image: ~1.5 s idle, over 5 s on a loaded 2-core box),
+// so not under the 5 s default meant for unit tests; the sql and reliability suites do the same.
 beforeAll(async () => {
   supabase = await startTestSupabase({ dbPort: 0 });
   receiver = createServer((req, res) => {
@@ -46,7 +48,7 @@ beforeAll(async () => {
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/supabase`;
   psql = new Client({ host: '127.0.0.1', port: supabase.dbPort, user: 'postgres', database: 'postgres' });
   await psql.connect();
-});
+}, 60_000);
 
 afterEach(async () => {
   await relay?.stop();

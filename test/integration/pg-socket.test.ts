@@ -17,11 +17,13 @@ grant execute on function public.t_note(text) to service_role;
 let supabase: LocalSupabase;
 const clients: Client[] = [];
 
+// Boots PGlite (WASM compile and the fixture image: ~1.5 s idle, over 5 s on a loaded 2-core box),
+// so not under the 5 s default meant for unit tests; the sql and reliability suites do the same.
 beforeAll(async () => {
   supabase = await startTestSupabase({ dbPort: 0, connectionWaitMs: 400 });
   await supabase.exec(FIXTURE_SQL);
   await supabase.reloadSchemaCache();
-});
+}, 60_000);
 
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.end().catch(() => undefined)));

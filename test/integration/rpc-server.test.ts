@@ -37,13 +37,15 @@ let supabase: LocalSupabase;
 let rpcUrl: (fn: string) => string;
 let serviceHeaders: Record<string, string>;
 
+// Boots PGlite (WASM compile and the fixture image: ~1.5 s idle, over 5 s on a loaded 2-core box),
+// so not under the 5 s default meant for unit tests; the sql and reliability suites do the same.
 beforeAll(async () => {
   supabase = await startTestSupabase({ connectionWaitMs: 300 });
   await supabase.exec(FUNCTIONS_SQL);
   await supabase.reloadSchemaCache();
   rpcUrl = (fn) => `${supabase.url}/rest/v1/rpc/${fn}`;
   serviceHeaders = { apikey: supabase.serviceKey, authorization: `Bearer ${supabase.serviceKey}`, 'content-type': 'application/json' };
-});
+}, 60_000);
 
 afterAll(async () => {
   await supabase?.close();

@@ -16,11 +16,13 @@ let supabase: LocalSupabase;
 let store: StaffStore;
 let paged: StaffStore;
 
+// Boots PGlite (WASM compile and the fixture image: ~1.5 s idle, over 5 s on a loaded 2-core box),
+// so not under the 5 s default meant for unit tests; the sql and reliability suites do the same.
 beforeAll(async () => {
   supabase = await startTestSupabase({ connectionWaitMs: 300 });
   store = createStaffStore({ url: supabase.url, serviceKey: supabase.serviceKey });
   paged = createStaffStore({ url: supabase.url, serviceKey: supabase.secretKey, pageMaxRows: 2 });
-});
+}, 60_000);
 
 afterAll(async () => {
   await supabase?.close();
