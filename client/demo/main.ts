@@ -2,7 +2,7 @@
  * The staff-sync demo page (served by the local stage at /demo): pick an org and a role, get a
  * token from `POST /local/token`, and watch the staff list stay in sync across tabs.
  */
-import { connect, isStaffSyncClientError, type Staff, type StaffSyncClient } from '../src';
+import { connect, indexedDbStorage, isStaffSyncClientError, type Staff, type StaffSyncClient } from '../src';
 import { Editor } from './editor';
 import { byId, logLine, renderRows } from './view';
 
@@ -32,7 +32,9 @@ async function fetchToken(orgId: string): Promise<string> {
 function start(orgId: string, chosen: Role): void {
   stop();
   role = chosen;
-  client = connect(wsUrl, () => fetchToken(orgId));
+  // Kept in this browser per org and user: a reload shows the list at once and catches up with a
+  // delta; a write made offline is sent when the connection is back.
+  client = connect(wsUrl, () => fetchToken(orgId), { storage: indexedDbStorage(`${orgId}:${userId}`), reconnect: { maxDelayMs: 5000 } });
   showStatus(client.status);
   client.on('status', (status) => {
     showStatus(status);
@@ -52,7 +54,7 @@ function start(orgId: string, chosen: Role): void {
   const link = byId<HTMLAnchorElement>('another-tab');
   link.href = `?org=${encodeURIComponent(orgId)}&role=${role}&autoconnect=1`;
   link.hidden = false;
-  history.replaceState(null, '', `?org=${encodeURIComponent(orgId)}&role=${role}`);
+  history.replaceState(null, '', `?org=${encodeURIComponent(orgId)}&role=${role}&autoconnect=1`);
   render();
 }
 
@@ -100,6 +102,7 @@ byId<HTMLFormElement>('session').addEventListener('submit', (event) => {
 });
 byId('disconnect').onclick = () => {
   stop();
+  history.replaceState(null, '', location.search.replace('&autoconnect=1', ''));
   log('disconnected');
 };
 byId('new').onclick = () => editor.open();

@@ -3,38 +3,24 @@
  * driven by playwright-core, never a downloaded browser. Without Chromium the suite says so and
  * skips, unless CI=true, where it must run.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { browserSuite, launchBrowser, newPage } from './support/browser';
 import { newOrgId, stage } from './support/stage';
 
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path): path is string => !!path && existsSync(path));
-const CI = process.env.CI === 'true';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 
-const reason = !stage.isLocal ? 'it needs the local stage (/demo and /local/token are never deployed)' : !CHROMIUM && !CI ? 'Chromium is not installed (apt-get install --no-install-recommends chromium)' : undefined;
-if (reason) console.warn(`SKIPPED: the demo page browser suite did not run: ${reason}. With CI=true it must run.`);
-const suite = reason ? describe.skip : describe;
-
-suite('demo page in headless Chromium', () => {
+browserSuite('demo page')('demo page in headless Chromium', () => {
   let browser: Browser;
   let a: Page;
   let b: Page;
   const orgId = newOrgId();
 
   beforeAll(async () => {
-    const html = await fetch(`${stage.httpUrl}/demo`).then((response) => response.text());
-    if (!html.includes('data-staff-sync-demo')) throw new Error('GET /demo does not serve the built demo page: pass demoPage from infra/local/demo.ts to localRoutes()');
-    if (!CHROMIUM) throw new Error('CI=true but Chromium is missing: .ci/run installs it (apt-get install chromium)');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    // One context (a window) per page: a background tab of one window is throttled and slow to drive.
-    const page = async () => (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
-    [a, b] = [await page(), await page()];
+    browser = await launchBrowser();
+    [a, b] = [await newPage(browser), await newPage(browser)];
     for (const page of [a, b]) {
-      page.setDefaultTimeout(10_000);
-      page.on('pageerror', (error) => {
-        throw error;
-      });
       await page.goto(`${stage.httpUrl}/demo`);
       await page.fill('#org', orgId);
       await page.selectOption('#role', 'manager');
