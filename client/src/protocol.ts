@@ -8,10 +8,10 @@
 export type EmploymentType = 'full_time' | 'part_time' | 'contract' | 'temporary';
 export type StaffStatus = 'active' | 'inactive';
 
-/** A staff record in wire form: camelCase, ISO times with `Z`, dates as `YYYY-MM-DD`. */
-export interface Staff {
-  id: string;
-  orgId: string;
+type Flat<T> = { [K in keyof T]: T[K] };
+
+/** The client-writable fields of a record. */
+export interface StaffFields {
   name: string;
   email: string | null;
   phone: string | null;
@@ -24,11 +24,10 @@ export interface Staff {
   displayOrder: number;
   /** A JSON object of at most 8 KB, replaced whole. */
   metadata: Record<string, unknown>;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  updatedBy: string;
 }
+
+/** A staff record in wire form: camelCase, ISO times with `Z`, dates as `YYYY-MM-DD`. */
+export type Staff = Flat<{ id: string; orgId: string } & StaffFields & { version: number; createdAt: string; updatedAt: string; updatedBy: string }>;
 
 /** One committed change; `seq` is gapless per organisation. */
 export interface Change {
@@ -44,49 +43,15 @@ export interface Change {
   at: string;
 }
 
-type Flat<T> = { [K in keyof T]: T[K] };
-
-/** The client-writable fields of a record. */
-export interface StaffFields {
-  name: string;
-  email: string | null;
-  phone: string | null;
-  position: string | null;
-  department: string | null;
-  employmentType: EmploymentType;
-  status: StaffStatus;
-  startDate: string | null;
-  endDate: string | null;
-  displayOrder: number;
-  metadata: Record<string, unknown>;
-}
-
 /** A new record: `name` required, `id` a client-chosen UUID if given, the rest defaulted by the server. */
 export type StaffInput = Flat<{ id?: string | undefined; name: string } & { [K in Exclude<keyof StaffFields, 'name'>]?: StaffFields[K] | undefined }>;
 
 /** The fields an update changes (at least one). */
 export type StaffChanges = { [K in keyof StaffFields]?: StaffFields[K] | undefined };
 
-export const ERROR_CODES = [
-  'BAD_REQUEST',
-  'UNKNOWN_TYPE',
-  'VALIDATION_FAILED',
-  'PAYLOAD_TOO_LARGE',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'VERSION_CONFLICT',
-  'TOKEN_EXPIRED',
-  'UPSTREAM_UNAVAILABLE',
-  'INTERNAL',
-] as const;
-/** The server's error codes (docs/protocol.md). */
-export type ErrorCode = (typeof ERROR_CODES)[number];
-
-/** One problem of a `VALIDATION_FAILED` or `PAYLOAD_TOO_LARGE`, with a path relative to the frame (`payload.staff.name`). */
-export interface FieldIssue {
-  readonly path: string;
-  readonly message: string;
-}
+// The error vocabulary is plain TypeScript with no schema behind it: shared as it is (bundled into the build).
+export { ERROR_CODES } from '../../shared/errors';
+export type { ErrorCode, FieldIssue } from '../../shared/errors';
 
 /** A write as sent; kept by persistence so a write made offline survives a reload. */
 export type WriteFrame =
