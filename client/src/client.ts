@@ -48,6 +48,8 @@ export class StaffSyncClient {
   private readonly writes: Writes;
   private readonly persister: Persister | undefined;
   private readonly restored: Promise<void>;
+  /** False until the saved state is loaded: nothing may be saved over it before then. */
+  private restoreDone = false;
   private openWaiters: Array<{ resolve(): void; reject(error: Error): void }> = [];
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private statePending = false;
@@ -105,13 +107,17 @@ export class StaffSyncClient {
         if (this.closed) throw closedError(requestId);
       },
     });
-    if (!storage) {
+    const finishRestore = () => {
+      this.restoreDone = true;
       markRestored();
+    };
+    if (!storage) {
+      finishRestore();
       this.connection.start();
       return;
     }
     void this.restore(storage).finally(() => {
-      markRestored();
+      finishRestore();
       if (!this.closed) this.connection.start();
     });
   }
@@ -195,7 +201,9 @@ export class StaffSyncClient {
   close(): void {
     if (this.closed) return;
     // Saved before the rejections below: the writes stay for the next client on this storage.
-    void this.persister?.last(this.persisted());
+    // Closed before the load finished, this client holds less than the storage: leave it as it is.
+    if (this.restoreDone) void this.persister?.last(this.persisted());
+    else this.persister?.stop();
     this.closed = true;
     clearInterval(this.heartbeat);
     this.syncer.stop();

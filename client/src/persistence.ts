@@ -141,11 +141,16 @@ export class Persister {
 
   /** Saves `state` as the last one and saves nothing after it (the client is closing). */
   last(state: PersistedState): Promise<void> {
+    this.stop();
+    this.chain = this.chain.then(() => this.save(state));
+    return this.chain;
+  }
+
+  /** Saves nothing more. */
+  stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.chain = this.chain.then(() => this.save(state));
-    return this.chain;
   }
 
   private async save(state: PersistedState): Promise<void> {

@@ -153,6 +153,23 @@ describe('StaffSyncClient with storage', () => {
     started.close();
   });
 
+  it('leaves the saved state alone when closed before it was loaded', async () => {
+    const storage = memoryStorage();
+    const record = staff({ n: 5 });
+    const frame = { type: 'STAFF_DELETE' as const, requestId: 'saved-delete-2', payload: { staffId: record.id, baseVersion: 1 } };
+    storage.save({ format: 1, lastSeq: 8, staff: [record], tombstones: [], pending: [frame] });
+    let release = () => undefined as void;
+    const slow: ClientStorage = { ...storage, load: () => new Promise((resolve) => (release = () => resolve(storage.load()))) };
+    const closedEarly = client(slow);
+    closedEarly.close();
+    release();
+    await flush();
+    await closedEarly.flush();
+
+    expect(storage.saved).toEqual({ format: 1, lastSeq: 8, staff: [record], tombstones: [], pending: [frame] });
+    expect(FakeSocket.instances).toHaveLength(0);
+  });
+
   it('ignores a saved state of another format', async () => {
     const storage = memoryStorage();
     await storage.save({ format: 99, lastSeq: 7, staff: [], tombstones: [], pending: [] } as never);
