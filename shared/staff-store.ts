@@ -1,19 +1,20 @@
 /**
  * The staff store: every operation is ONE `.rpc()` of a Postgres function (CONTRIBUTING.md's data
- * contract) through supabase-js, with a bounded time per call. Results are validated with the wire
+ * contract) through postgrest-js (the part of supabase-js that makes RPC calls, without its auth,
+ * storage, realtime and functions clients), with a bounded time per call. Results are validated with the wire
  * schemas; PostgREST errors become `StaffSyncError`s by code. Nothing here knows about API Gateway.
  *
  * @example
  * const store = createStaffStore({ url: process.env.SUPABASE_URL, serviceKey });
  * const { change } = await store.create({ orgId, userId }, requestId, { name: 'Ada' });
  */
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import ws from 'ws';
+import { PostgrestClient } from '@supabase/postgrest-js';
 import type { z } from 'zod';
 import { isStaffSyncError, StaffSyncError } from './errors';
 import type { SyncPage } from './protocol/server-frames';
 import type { Change } from './protocol/staff';
 import type { StaffChanges, StaffInput } from './protocol/staff-input';
+import type { StaffDatabase, StaffFunction, StaffFunctionArgs } from './staff-store/database';
 import { decodeCursor, encodeCursor, invalidCursor, type SyncCursor } from './staff-store/cursor';
 import { toStaffSyncError } from './staff-store/errors';
 import {
@@ -55,15 +56,13 @@ export interface StaffStore {
 }
 
 export interface StaffStoreOptions {
-  /** SUPABASE_URL; ignored when `client` is given. */
-  readonly url?: string;
-  /** The service key (legacy service_role JWT or `sb_secret_…`); ignored when `client` is given. */
-  readonly serviceKey?: string;
-  /** A ready supabase-js client (tests, or a caller that shares one). */
-  readonly client?: SupabaseClient;
+  /** SUPABASE_URL. */
+  readonly url: string;
+  /** The service key (legacy service_role JWT or `sb_secret_…`). */
+  readonly serviceKey: string;
   /** Per-call bound; past it the call is UPSTREAM_UNAVAILABLE. @default 5000 */
   readonly timeoutMs?: number;
-  /** The fetch under supabase-js (fault injection). @default globalThis.fetch */
+  /** The fetch under postgrest-js (fault injection). @default globalThis.fetch */
   readonly fetch?: typeof fetch;
   /** Most records or changes per sync page. @default the SQL default (1000) */
   readonly pageMaxRows?: number;
@@ -71,16 +70,18 @@ export interface StaffStoreOptions {
   readonly pageMaxBytes?: number;
 }
 
-/** supabase-js with the settings a Lambda needs: no session, `ws` for Node 20's missing WebSocket, a timeout on every request. */
-export function createStaffStoreClient(url: string, serviceKey: string, timeoutMs: number, baseFetch: typeof fetch = fetch): SupabaseClient {
+/**
+ * The RPC client a Lambda needs, with the headers supabase-js would send (`apikey`, and the key
+ * as the bearer: the service role) and a timeout on every request.
+ */
+export function createStaffStoreClient(url: string, serviceKey: string, timeoutMs: number, baseFetch: typeof fetch = fetch): PostgrestClient<StaffDatabase> {
   const timedFetch: typeof fetch = (input, init) => {
     const timeout = AbortSignal.timeout(timeoutMs);
     return baseFetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
   };
-  return createClient(url, serviceKey, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    realtime: { transport: ws as never },
-    global: { fetch: timedFetch },
+  return new PostgrestClient<StaffDatabase>(`${url.replace(/\/+$/, '')}/rest/v1`, {
+    headers: { apikey: serviceKey, Authorization: `Bearer ${serviceKey}` },
+    fetch: timedFetch,
   });
 }
 
@@ -88,15 +89,10 @@ const orgArgs = (ctx: StaffContext, requestId: string) => ({ p_org_id: ctx.orgId
 
 export function createStaffStore(options: StaffStoreOptions): StaffStore {
   const timeoutMs = options.timeoutMs ?? DEFAULT_STAFF_STORE_TIMEOUT_MS;
-  let client = options.client;
-  if (!client) {
-    if (!options.url || !options.serviceKey) throw new Error('createStaffStore needs a client, or url and serviceKey');
-    client = createStaffStoreClient(options.url, options.serviceKey, timeoutMs, options.fetch);
-  }
-  const supabase = client;
+  const rest = createStaffStoreClient(options.url, options.serviceKey, timeoutMs, options.fetch);
 
-  async function call<T>(fn: string, args: Record<string, unknown>, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
-    const builder = supabase.rpc(fn, args);
+  async function call<F extends StaffFunction, T>(fn: F, args: StaffFunctionArgs<F>, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
+    const builder = rest.rpc(fn, args);
     const { data, error, status } = await (signal ? builder.abortSignal(signal) : builder);
     if (error) throw toStaffSyncError(fn, { error, status });
     const parsed = schema.safeParse(data);
@@ -106,15 +102,16 @@ export function createStaffStore(options: StaffStoreOptions): StaffStore {
     return parsed.data;
   }
 
-  const write = async (fn: string, args: Record<string, unknown>): Promise<WriteResult> => toWriteResult(await call(fn, args, writeResultSchema));
+  const write = async <F extends 'staff_create' | 'staff_update' | 'staff_delete'>(fn: F, args: StaffFunctionArgs<F>): Promise<WriteResult> =>
+    toWriteResult(await call(fn, args, writeResultSchema));
 
   const pageLimits = {
     ...(options.pageMaxRows === undefined ? {} : { p_max_rows: options.pageMaxRows }),
     ...(options.pageMaxBytes === undefined ? {} : { p_max_bytes: options.pageMaxBytes }),
   };
 
-  async function page(ctx: StaffContext, fn: 'staff_changes' | 'staff_snapshot', args: Record<string, unknown>): Promise<SyncPage> {
-    const result = await call(fn, { p_org_id: ctx.orgId, ...args, ...pageLimits }, pageSchema);
+  async function page<F extends 'staff_changes' | 'staff_snapshot'>(ctx: StaffContext, fn: F, args: Omit<StaffFunctionArgs<F>, 'p_org_id'>): Promise<SyncPage> {
+    const result = await call(fn, { p_org_id: ctx.orgId, ...args, ...pageLimits } as StaffFunctionArgs<F>, pageSchema);
     let next: SyncCursor | undefined;
     if (result.hasMore && result.mode === 'delta') next = { mode: 'delta', seq: result.seq };
     if (result.hasMore && result.mode === 'snapshot') {

@@ -54,7 +54,7 @@ export function breakdown(phase: Phase, tracer: Tracer): Breakdown[] {
     const lastPost = Math.max(...posts.map((p) => p.end ?? p.start));
     const lastArrival = Math.max(...(sample.broadcastAts ?? [Number.NaN]));
     add('frame sent → RPC starts (gateway, authorizer context, parse, validate)', rpc.start - sample.sentAt);
-    add('RPC staff_update (supabase-js → RPC server → PGlite)', rpc.end - rpc.start);
+    add('RPC staff_update (postgrest-js → RPC server → PGlite)', rpc.end - rpc.start);
     add('RPC end → ACK at the sender (one post, delivery)', sample.replyAt - rpc.end);
     add('RPC end → org-index query starts', query.start - rpc.end);
     add('org-index query (dynalite)', query.end - query.start);

@@ -17,7 +17,7 @@ export interface RequestEvents {
   /** Lambda invocations and their median duration on this machine (ms). */
   readonly invocations: number;
   readonly localDurationMs: number;
-  /** Calls to the database (supabase-js `.rpc()`). */
+  /** Calls to the database (postgrest-js `.rpc()`). */
   readonly rpcCalls: number;
   /** DynamoDB calls by operation (`Query`, `PutItem`, …) and items a Query returned. */
   readonly dynamodb: Readonly<Record<string, number>>;

@@ -1,7 +1,7 @@
 /**
  * Counts and times every outgoing HTTP call of this process without touching the code that
  * makes it, through Node's diagnostics channels: `http.client.*` (the AWS SDK's node:http
- * handler: DynamoDB, `@connections`, Lambda) and `undici:*` (fetch: supabase-js's RPC calls).
+ * handler: DynamoDB, `@connections`, Lambda) and `undici:*` (fetch: postgrest-js's RPC calls).
  * Each call is classified by where it goes. Times are epoch ms, comparable across processes.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';

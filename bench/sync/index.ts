@@ -1,6 +1,6 @@
 /**
  * sync — an org with N staff rows read page by page through the staff store adapter
- * (`shared/staff-store.ts`: supabase-js → the PostgREST-compatible RPC server → PGlite), as a
+ * (`shared/staff-store.ts`: postgrest-js → the PostgREST-compatible RPC server → PGlite), as a
  * client's SYNC_REQUESTs would: a full snapshot, then a delta of N changes. Beside each, one raw
  * `json_agg` query of the same rows on the same database (the floor: no paging, no HTTP).
  */
@@ -69,7 +69,7 @@ export const sync: Bench = {
         const { rows: [row] } = await supabase.query<{ json: string | null }>(sql, [orgId]);
         return { ms: performance.now() - start, bytes: Buffer.byteLength(row?.json ?? '') };
       };
-      /** The same pages straight from the SQL functions, in-process: the walk without HTTP, supabase-js or validation. */
+      /** The same pages straight from the SQL functions, in-process: the walk without HTTP, postgrest-js or validation. */
       const sqlWalk = async (fn: 'staff_snapshot' | 'staff_changes'): Promise<{ ms: number; pages: number; bytes: number }> => {
         let pages = 0;
         let bytes = 0;
@@ -128,7 +128,7 @@ export const sync: Bench = {
         metrics,
         tables: [
           {
-            title: `sync — an org with ${rows.toLocaleString('en-US')} staff rows, page by page through the staff store (supabase-js → RPC server → PGlite), median of ${repeats}`,
+            title: `sync — an org with ${rows.toLocaleString('en-US')} staff rows, page by page through the staff store (postgrest-js → RPC server → PGlite), median of ${repeats}`,
             columns: ['read', 'rows', 'pages', 'frame p50', 'frame max', 'total bytes', 'total time', 'per page', 'raw json_agg', 'ratio'],
             rows: [
               walkRow('snapshot (SYNC_REQUEST {})', snapshot, rawSnapshot),
@@ -145,9 +145,9 @@ export const sync: Bench = {
         notes: [
           `Snapshot: ${verdict(snapshot, rawSnapshot)}.`,
           `Delta: ${verdict(delta, rawDelta)}.`,
-          `Where the time goes: the SQL functions alone take ${fmt(sqlSnapshot.ms, 'ms')} (snapshot) and ${fmt(sqlDelta.ms, 'ms')} (delta) of the walks' ${fmt(snapshot.ms, 'ms')} and ${fmt(delta.ms, 'ms')}; the rest is HTTP, supabase-js and the adapter's validation of each page.`,
+          `Where the time goes: the SQL functions alone take ${fmt(sqlSnapshot.ms, 'ms')} (snapshot) and ${fmt(sqlDelta.ms, 'ms')} (delta) of the walks' ${fmt(snapshot.ms, 'ms')} and ${fmt(delta.ms, 'ms')}; the rest is HTTP, postgrest-js and the adapter's validation of each page.`,
           'Frame bytes are whole SYNC_RESPONSE frames as the message Lambda posts them. The raw query runs in-process on the same PGlite (no HTTP, no paging, no wire conversion for json_agg(row)); the wire-form rows show what converting every row costs by itself.',
-          'What limits it: each page is one RPC round trip (HTTP + supabase-js + a fresh transaction) plus the per-row conversion to wire form in SQL; larger pages (up to the 128 KB frame limit) mean fewer round trips. PGlite is single-threaded WebAssembly; a real Postgres is faster per row.',
+          'What limits it: each page is one RPC round trip (HTTP + postgrest-js + a fresh transaction) plus the per-row conversion to wire form in SQL; larger pages (up to the 128 KB frame limit) mean fewer round trips. PGlite is single-threaded WebAssembly; a real Postgres is faster per row.',
         ],
       };
     } finally {

@@ -1,4 +1,4 @@
-/** The staff store (supabase-js over PostgREST RPC): settings read at cold start, the key resolved once. */
+/** The staff store (postgrest-js over PostgREST RPC): settings read at cold start, the key resolved once. */
 import { loadSupabaseConfig } from '../../shared/config';
 import { resolveSecret } from '../../shared/secrets';
 import { createStaffStore } from '../../shared/staff-store';

@@ -8,7 +8,7 @@ import * as z from 'zod';
 import { StaffSyncError, type ErrorCode } from '../errors';
 import { staffSchema } from '../protocol/staff';
 
-/** What supabase-js hands back for a failed call: the error body and the HTTP status (0 = no response). */
+/** What postgrest-js hands back for a failed call: the error body and the HTTP status (0 = no response). */
 export interface PostgrestFailure {
   readonly error: { readonly code?: string | null; readonly message?: string | null; readonly details?: string | null };
   readonly status: number;

@@ -153,11 +153,14 @@ describe('the deployed bundles', () => {
 
   it('hold only what each function imports', () => {
     for (const name of ['authorizer', 'connect', 'disconnect', 'broadcast'] as const) {
-      expect({ name, supabase: hasModule(name, '@supabase/supabase-js'), zod: hasModule(name, 'zod') }).toEqual({ name, supabase: false, zod: false });
+      expect({ name, supabase: hasModule(name, '@supabase/postgrest-js'), zod: hasModule(name, 'zod') }).toEqual({ name, supabase: false, zod: false });
     }
     for (const name of ['connect', 'disconnect', 'broadcast', 'message', 'http'] as const) expect({ name, jose: hasModule(name, 'jose') }).toEqual({ name, jose: false });
     expect(hasModule('authorizer', '@aws-sdk/client-dynamodb')).toBe(false);
     expect(hasModule('authorizer', 'jose')).toBe(true);
-    expect(hasModule('message', '@supabase/supabase-js')).toBe(true);
+    // The staff store needs postgrest-js only: none of supabase-js's auth, realtime, storage or `ws`.
+    for (const name of ['message', 'http'] as const) {
+      expect({ name, postgrest: hasModule(name, '@supabase/postgrest-js'), supabaseJs: hasModule(name, '@supabase/supabase-js'), ws: hasModule(name, 'ws') }).toEqual({ name, postgrest: true, supabaseJs: false, ws: false });
+    }
   });
 });
