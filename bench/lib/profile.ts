@@ -19,7 +19,7 @@ const COMPONENTS: ReadonlyArray<readonly [string, RegExp]> = [
   ['PGlite (Postgres in WebAssembly)', /\/wasm\/|@electric-sql\/pglite/],
   ['dynalite (DynamoDB emulator)', /dynalite|classic-level|abstract-level|levelup|leveldown|memdown|big\.js|lazy|lock\//],
   ['AWS SDK clients', /@aws-sdk|@smithy|@aws-crypto/],
-  ['supabase-js', /@supabase/],
+  ['postgrest-js', /@supabase/],
   ['zod (validation)', /node_modules\/zod/],
   ['Powertools logger', /@aws-lambda-powertools/],
   ['jose (JWT)', /node_modules\/jose/],
