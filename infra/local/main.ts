@@ -1,6 +1,7 @@
 /**
  * `npm start`: serves the local stage until Ctrl-C. With `--ready-json` it prints one JSON
- * line with its URLs when ready (the end-to-end suite starts it that way).
+ * line with its URLs when ready (the end-to-end suite starts it that way); with `--bundles` it
+ * runs the Lambdas as the stack bundles them (also LOCAL_LAMBDAS=bundles).
  */
 import { mintLocalToken } from './tokens';
 import { localSettings } from './settings';
@@ -9,7 +10,8 @@ import { startLocalStage } from './stage';
 async function main(): Promise<void> {
   const readyJson = process.argv.includes('--ready-json');
   const log = (message: string) => process.stderr.write(`[local] ${message}\n`);
-  const settings = localSettings();
+  const fromEnv = localSettings();
+  const settings = process.argv.includes('--bundles') ? { ...fromEnv, lambdas: 'bundles' as const } : fromEnv;
   if (!readyJson) log('starting: embedded Postgres, RPC server, dynalite, gateway …');
   const stage = await startLocalStage(settings, log);
 
@@ -26,7 +28,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 
   if (readyJson) {
-    process.stdout.write(`${JSON.stringify({ ready: true, httpUrl: stage.httpUrl, websocketUrl: stage.websocketUrl, supabaseUrl: stage.supabaseUrl, dbPort: stage.dbPort ?? null, dynamodbEndpoint: stage.dynamodbEndpoint, connectionsTable: stage.connectionsTable, pid: process.pid })}\n`);
+    process.stdout.write(`${JSON.stringify({ ready: true, httpUrl: stage.httpUrl, websocketUrl: stage.websocketUrl, supabaseUrl: stage.supabaseUrl, dbPort: stage.dbPort ?? null, dynamodbEndpoint: stage.dynamodbEndpoint, connectionsTable: stage.connectionsTable, lambdas: stage.lambdas, pid: process.pid })}\n`);
     return;
   }
   const token = await mintLocalToken({ orgId: 'demo', role: 'manager', sub: 'demo-manager', secret: settings.jwtSecret });
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
       `  demo        ${stage.httpUrl}/demo`,
       stage.dbPort ? `  Postgres    postgres://postgres:postgres@localhost:${stage.dbPort}/postgres` : '  Postgres    DATABASE_URL',
       `  data        ${settings.dataDir}`,
+      `  lambdas     ${stage.lambdas === 'bundles' ? 'the deployed bundles (infra/bundling.ts)' : 'TypeScript sources (--bundles runs the deployed bundles)'}`,
       '',
       'A manager token for org "demo" (valid 24 h):',
       token,

@@ -3,6 +3,7 @@
  * `npm start` work with nothing configured; each can point a piece at a real service.
  */
 import { resolve } from 'node:path';
+import { LAMBDA_SOURCES, type LambdaSource } from './lambda-handlers';
 import { LOCAL_JWT_SECRET_DEFAULT } from './tokens';
 
 export const LOCAL_WEBHOOK_SECRET = 'local-stage-webhook-secret';
@@ -21,6 +22,8 @@ export interface LocalStageSettings {
   /** Use an existing DynamoDB (e.g. DynamoDB Local) instead of dynalite. */
   readonly dynamodbEndpoint?: string;
   readonly webhookPollMs: number;
+  /** Run the Lambdas from their sources, or from the bundles the stack deploys. */
+  readonly lambdas: LambdaSource;
 }
 
 function portFrom(value: string | undefined, fallback: number, name: string): number {
@@ -35,6 +38,12 @@ function positiveInt(value: string | undefined, fallback: number, name: string):
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new Error(`${name} must be a positive whole number of milliseconds, got "${value}"`);
   return number;
+}
+
+function lambdaSource(value: string | undefined): LambdaSource {
+  if (value === undefined || value === '') return 'sources';
+  if (!(LAMBDA_SOURCES as readonly string[]).includes(value)) throw new Error(`LOCAL_LAMBDAS must be one of ${LAMBDA_SOURCES.join(', ')}, got "${value}"`);
+  return value as LambdaSource;
 }
 
 export function localSettings(env: NodeJS.ProcessEnv = process.env): LocalStageSettings {
@@ -52,5 +61,6 @@ export function localSettings(env: NodeJS.ProcessEnv = process.env): LocalStageS
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
     webhookPollMs: positiveInt(env.LOCAL_WEBHOOK_POLL_MS, 200, 'LOCAL_WEBHOOK_POLL_MS'),
+    lambdas: lambdaSource(env.LOCAL_LAMBDAS),
   };
 }

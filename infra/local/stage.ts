@@ -13,6 +13,7 @@ import { startLocalDynamo } from './dynamo';
 import { createWebSocketGateway } from './gateway';
 import { BodyTooLargeError, readBody, toHttpApiEvent, writeHttpApiResult } from './http-event';
 import { demoPage } from './demo';
+import { loadLambdaHandlers } from './lambda-handlers';
 import { localRoutes } from './local-routes';
 import type { LocalStageSettings } from './settings';
 
@@ -27,6 +28,8 @@ export interface LocalStage {
   readonly port: number;
   readonly dynamodbEndpoint: string;
   readonly connectionsTable: string;
+  /** Where the handlers came from: the sources, or the deployed bundles. */
+  readonly lambdas: LocalStageSettings['lambdas'];
   close(): Promise<void>;
 }
 
@@ -90,13 +93,7 @@ export async function startLocalStage(settings: LocalStageSettings, log: Log = (
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
     });
     // Loaded only now: their module scope is the cold start and reads the environment above.
-    const lambdas = {
-      authorizer: (await import('../../lambdas/authorizer')).handler,
-      connect: (await import('../../lambdas/connect')).handler,
-      disconnect: (await import('../../lambdas/disconnect')).handler,
-      message: (await import('../../lambdas/message')).handler,
-      http: (await import('../../lambdas/http')).handler,
-    };
+    const lambdas = await loadLambdaHandlers(settings.lambdas, join(settings.dataDir, 'bundles'), log);
 
     const gateway = createWebSocketGateway({
       server,
@@ -143,6 +140,7 @@ export async function startLocalStage(settings: LocalStageSettings, log: Log = (
       port,
       dynamodbEndpoint: dynamo.endpoint,
       connectionsTable: dynamo.tableName,
+      lambdas: settings.lambdas,
       // Last started, first stopped: the relay and gateway before the services they call.
       close: async () => {
         for (const close of closers.reverse()) await close().catch(() => undefined);

@@ -34,6 +34,9 @@ export default async function globalSetup(): Promise<void> {
   });
   const ready = await waitForReady(logFile, child.pid!);
   if (ready.pid !== child.pid) throw new Error(`local stage reports pid ${ready.pid}, but the process started is ${child.pid}`);
+  const wanted = process.env.LOCAL_LAMBDAS || 'sources';
+  if (ready.lambdas !== wanted) throw new Error(`LOCAL_LAMBDAS=${wanted} asked for, but the local stage runs its Lambdas from ${ready.lambdas}`);
+  process.stderr.write(`\n[e2e] local stage ready, its Lambdas from ${ready.lambdas === 'bundles' ? 'the deployed bundles' : 'the TypeScript sources'}\n`);
   writeFileSync(join(dir, 'stage.json'), JSON.stringify(ready));
   Object.assign(process.env, {
     STAGE_WS_URL: ready.websocketUrl,
@@ -57,6 +60,7 @@ interface Ready {
   dbPort: number | null;
   dynamodbEndpoint: string;
   connectionsTable: string;
+  lambdas: 'sources' | 'bundles';
   pid: number;
 }
 

@@ -1,0 +1,56 @@
+/**
+ * Where the local stage's Lambda handlers come from: the TypeScript sources (fast to change),
+ * or the bundles `infra/bundling.ts` builds for the stack (`--bundles`, LOCAL_LAMBDAS=bundles),
+ * built with the very options the stack ships and loaded from the built files, so a bundling
+ * defect (a dynamic require, an ESM/CJS mix-up, a missing asset) fails on the local stage.
+ * Either way they load only after the stage has set the environment: their module scope is the
+ * cold start.
+ */
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { esbuildOptionsFor, type LambdaName } from '../bundling';
+
+export type LambdaSource = 'sources' | 'bundles';
+export const LAMBDA_SOURCES: readonly LambdaSource[] = ['sources', 'bundles'];
+
+/** The handlers the stage calls (the broadcaster is deployed only: locally fan-out stays in the message Lambda). */
+export interface LocalHandlers {
+  readonly authorizer: typeof import('../../lambdas/authorizer').handler;
+  readonly connect: typeof import('../../lambdas/connect').handler;
+  readonly disconnect: typeof import('../../lambdas/disconnect').handler;
+  readonly message: typeof import('../../lambdas/message').handler;
+  readonly http: typeof import('../../lambdas/http').handler;
+}
+
+const NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'http'] as const satisfies readonly (keyof LocalHandlers & LambdaName)[];
+
+export async function loadLambdaHandlers(source: LambdaSource, bundleDir: string, log: (message: string) => void): Promise<LocalHandlers> {
+  if (source === 'sources') {
+    return {
+      authorizer: (await import('../../lambdas/authorizer')).handler,
+      connect: (await import('../../lambdas/connect')).handler,
+      disconnect: (await import('../../lambdas/disconnect')).handler,
+      message: (await import('../../lambdas/message')).handler,
+      http: (await import('../../lambdas/http')).handler,
+    };
+  }
+  const started = Date.now();
+  const files = await Promise.all(
+    NAMES.map(async (name) => {
+      const outfile = join(bundleDir, name, 'index.js');
+      await build(esbuildOptionsFor(name, outfile));
+      return [name, outfile] as const;
+    }),
+  );
+  log(`lambdas: bundled as the stack ships them in ${Date.now() - started} ms, loaded from ${bundleDir}`);
+  const load = createRequire(__filename);
+  const handlers = Object.fromEntries(
+    files.map(([name, file]) => {
+      const { handler } = load(file) as { handler?: unknown };
+      if (typeof handler !== 'function') throw new Error(`the ${name} bundle (${file}) exports no handler function`);
+      return [name, handler];
+    }),
+  );
+  return handlers as unknown as LocalHandlers;
+}
