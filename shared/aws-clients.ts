@@ -11,6 +11,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 export interface ClientOptions {
@@ -79,5 +80,16 @@ export function createManagementClient(options: ManagementClientOptions): ApiGat
     ...localCredentials(options.endpoint),
     maxAttempts: options.maxAttempts ?? 2,
     requestHandler: requestHandler(options.endpoint, options, { connectionTimeoutMs: 1000, requestTimeoutMs: 3000, maxSockets: 128 }),
+  });
+}
+
+/** A Lambda client for asynchronous hand-offs: 1 s to connect, 3 s per request, 3 attempts. */
+export function createLambdaClient(options: ClientOptions = {}): LambdaClient {
+  return new LambdaClient({
+    region: regionOf(options),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...localCredentials(options.endpoint),
+    maxAttempts: options.maxAttempts ?? 3,
+    requestHandler: requestHandler(options.endpoint, options, { connectionTimeoutMs: 1000, requestTimeoutMs: 3000, maxSockets: 64 }),
   });
 }

@@ -199,12 +199,16 @@ export interface BroadcastConfig {
   readonly concurrency: number;
   /** Connection ids per org-index page (and per broadcaster hand-off). */
   readonly pageSize: number;
+  /** Lambda's Invoke API endpoint override (the local stage's); AWS's own when absent. */
+  readonly lambdaEndpoint?: string;
 }
 
 export function loadBroadcastConfig(env: Env = process.env): BroadcastConfig {
   const functionName = getOptionalStringFromEnv(env, 'BROADCASTER_FUNCTION_NAME');
+  const lambdaEndpoint = getOptionalStringFromEnv(env, 'LAMBDA_ENDPOINT') && getUrlFromEnv(env, 'LAMBDA_ENDPOINT');
   return {
     ...(functionName ? { functionName } : {}),
+    ...(lambdaEndpoint ? { lambdaEndpoint } : {}),
     concurrency: getIntFromEnv(env, 'BROADCAST_CONCURRENCY', { defaultValue: 32, min: 1, max: 1000 }),
     pageSize: getIntFromEnv(env, 'BROADCAST_PAGE_SIZE', { defaultValue: 250, min: 1, max: 1000 }),
   };

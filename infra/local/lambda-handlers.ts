@@ -14,8 +14,9 @@ import { esbuildOptionsFor, type LambdaName } from '../bundling';
 export type LambdaSource = 'sources' | 'bundles';
 export const LAMBDA_SOURCES: readonly LambdaSource[] = ['sources', 'bundles'];
 
-/** The handlers the stage calls (the broadcaster is deployed only: locally fan-out stays in the message Lambda). */
+/** The handlers the stage calls; the broadcaster behind its Invoke endpoint, as the message and HTTP Lambdas reach it when deployed. */
 export interface LocalHandlers {
+  readonly broadcast: typeof import('../../lambdas/broadcast').handler;
   readonly authorizer: typeof import('../../lambdas/authorizer').handler;
   readonly connect: typeof import('../../lambdas/connect').handler;
   readonly disconnect: typeof import('../../lambdas/disconnect').handler;
@@ -23,7 +24,7 @@ export interface LocalHandlers {
   readonly http: typeof import('../../lambdas/http').handler;
 }
 
-const NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'http'] as const satisfies readonly (keyof LocalHandlers & LambdaName)[];
+const NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'broadcast', 'http'] as const satisfies readonly (keyof LocalHandlers & LambdaName)[];
 
 export async function loadLambdaHandlers(source: LambdaSource, bundleDir: string, log: (message: string) => void): Promise<LocalHandlers> {
   if (source === 'sources') {
@@ -32,6 +33,7 @@ export async function loadLambdaHandlers(source: LambdaSource, bundleDir: string
       connect: (await import('../../lambdas/connect')).handler,
       disconnect: (await import('../../lambdas/disconnect')).handler,
       message: (await import('../../lambdas/message')).handler,
+      broadcast: (await import('../../lambdas/broadcast')).handler,
       http: (await import('../../lambdas/http')).handler,
     };
   }

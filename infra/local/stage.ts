@@ -14,11 +14,13 @@ import { createWebSocketGateway } from './gateway';
 import { BodyTooLargeError, readBody, toHttpApiEvent, writeHttpApiResult } from './http-event';
 import { demoPage } from './demo';
 import { loadLambdaHandlers } from './lambda-handlers';
+import { createLambdaInvokeEndpoint } from './lambda-invoke';
 import { localRoutes } from './local-routes';
 import type { LocalStageSettings } from './settings';
 
 export const WEBSOCKET_PATH = '/staff-sync';
 export const STAGE_NAME = 'local';
+export const BROADCASTER_FUNCTION_NAME = 'staff-sync-local-broadcast';
 
 export interface LocalStage {
   readonly httpUrl: string;
@@ -86,6 +88,9 @@ export async function startLocalStage(settings: LocalStageSettings, log: Log = (
       CONNECTIONS_TABLE: dynamo.tableName,
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       WS_MANAGEMENT_ENDPOINT: self,
+      // Pages past the first go to the broadcaster, invoked through the real Lambda client as deployed.
+      BROADCASTER_FUNCTION_NAME,
+      LAMBDA_ENDPOINT: self,
       WEBSOCKET_URL: websocketUrl,
       WEBHOOK_SECRET: settings.webhookSecret,
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
@@ -102,6 +107,8 @@ export async function startLocalStage(settings: LocalStageSettings, log: Log = (
       handlers: { authorizer: lambdas.authorizer, connect: lambdas.connect, disconnect: lambdas.disconnect, message: lambdas.message },
     });
     closers.push(() => gateway.close());
+    const invoke = createLambdaInvokeEndpoint({ [BROADCASTER_FUNCTION_NAME]: lambdas.broadcast }, log);
+    closers.push(() => invoke.idle());
     const local = localRoutes({ jwtSecret: settings.jwtSecret, gateway, demoPage });
 
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -114,6 +121,7 @@ export async function startLocalStage(settings: LocalStageSettings, log: Log = (
     });
     async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
       if (gateway.handleManagementRequest(req, res)) return;
+      if (await invoke.handle(req, res)) return;
       if (await local.handle(req, res)) return;
       const body = await readBody(req);
       const event = toHttpApiEvent(req, body, STAGE_NAME);

@@ -3,12 +3,12 @@
  * org. With a broadcaster Lambda configured, an org larger than one page of the org index is
  * partitioned: every further page is handed to the broadcaster, invoked asynchronously, while
  * this invocation posts to the first page, so delivery time stays near the concurrency floor
- * however large the org (docs/architecture.md §3.3). Without one (the local stage), pages
- * stream through this invocation's bounded pool.
+ * however large the org (docs/architecture.md §3.3). The local stage runs the broadcaster too,
+ * behind its own Invoke endpoint. Without one, pages stream through this invocation's bounded pool.
  */
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { DeleteConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { createManagementClient } from '../../shared/aws-clients';
+import { createLambdaClient, createManagementClient } from '../../shared/aws-clients';
 import { createBroadcaster, type BroadcastResult } from '../../shared/broadcaster';
 import { loadBroadcastConfig, loadManagementConfig } from '../../shared/config';
 import { logger } from '../../shared/logger';
@@ -36,11 +36,11 @@ const sum = (results: readonly BroadcastResult[]): BroadcastResult =>
   });
 
 export const fanOut = lazy(async () => {
-  const { concurrency, pageSize, functionName } = broadcastConfig;
+  const { concurrency, pageSize, functionName, lambdaEndpoint } = broadcastConfig;
   // A socket per post in flight (and one for the reply), so no post waits in the agent's queue against its timeout.
   const management = createManagementClient({ ...managementConfig, maxSockets: concurrency + 1 });
   const broadcaster = createBroadcaster({ connections, management, concurrency, pageSize, logger });
-  const lambda = functionName ? new LambdaClient({}) : undefined;
+  const lambda = functionName ? createLambdaClient(lambdaEndpoint ? { endpoint: lambdaEndpoint } : {}) : undefined;
 
   async function handOff(job: BroadcastJob): Promise<BroadcastResult> {
     await lambda!.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: JSON.stringify(job) }));

@@ -26,6 +26,8 @@ export default async function globalSetup(): Promise<void> {
       DB_PORT: '0',
       LOCAL_DATA_DIR: join(dir, 'data'),
       LOCAL_WEBHOOK_POLL_MS: '50',
+      // Small pages, so fan-out to an org of a few sockets is handed to the broadcaster Lambda.
+      BROADCAST_PAGE_SIZE: '2',
       LOCAL_IDLE_TIMEOUT_MS: process.env.LOCAL_IDLE_TIMEOUT_MS ?? '600000',
       POWERTOOLS_LOG_LEVEL: 'DEBUG',
     },
