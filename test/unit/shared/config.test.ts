@@ -199,5 +199,10 @@ describe('config', () => {
     it('refuses a zero concurrency', () => {
       expect(() => loadBroadcastConfig({ BROADCAST_CONCURRENCY: '0' })).toThrow(/BROADCAST_CONCURRENCY/);
     });
+
+    it('takes a Lambda endpoint override (the local stage) only as a URL', () => {
+      expect(loadBroadcastConfig({ BROADCASTER_FUNCTION_NAME: 'fn', LAMBDA_ENDPOINT: 'http://127.0.0.1:8080/' })).toMatchObject({ functionName: 'fn', lambdaEndpoint: 'http://127.0.0.1:8080' });
+      expect(() => loadBroadcastConfig({ LAMBDA_ENDPOINT: 'not a url' })).toThrow(/LAMBDA_ENDPOINT/);
+    });
   });
 });
