@@ -11,6 +11,7 @@ import { DeleteConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi
 import { createLambdaClient, createManagementClient } from '../../shared/aws-clients';
 import { createBroadcaster, type BroadcastResult } from '../../shared/broadcaster';
 import { loadBroadcastConfig, loadManagementConfig } from '../../shared/config';
+import { fanOutPartitioned } from '../../shared/fanout-partition';
 import { logger } from '../../shared/logger';
 import { connections } from './connections';
 import { lazy } from './lazy';
@@ -27,13 +28,6 @@ const broadcastConfig = loadBroadcastConfig();
 const managementConfig = loadManagementConfig();
 
 const encode = (frame: unknown): string => (typeof frame === 'string' ? frame : JSON.stringify(frame));
-
-const sum = (results: readonly BroadcastResult[]): BroadcastResult =>
-  results.reduce((total, result) => ({ sent: total.sent + result.sent, gone: total.gone + result.gone, failed: total.failed + result.failed }), {
-    sent: 0,
-    gone: 0,
-    failed: 0,
-  });
 
 export const fanOut = lazy(async () => {
   const { concurrency, pageSize, functionName, lambdaEndpoint } = broadcastConfig;
@@ -54,14 +48,13 @@ export const fanOut = lazy(async () => {
   async function toOrg(orgId: string, frame: unknown, except?: string, servedHere = 1): Promise<BroadcastResult> {
     const data = encode(frame);
     if (!lambda) return broadcaster.broadcast(orgId, data, except === undefined ? {} : { except });
-    const runs: Promise<BroadcastResult>[] = [];
-    let page = 0;
-    for await (const ids of connections.listOrgPages(orgId, pageSize)) {
-      const targets = ids.filter((id) => id !== except);
-      // Not awaited: a slow first page must not hold up the query and hand-off of the others.
-      runs.push(page++ < servedHere ? broadcaster.broadcastToIds(targets, data, { orgId }) : handOff({ orgId, data, connectionIds: targets }));
-    }
-    return sum(await Promise.all(runs));
+    return fanOutPartitioned({
+      pages: connections.listOrgPages(orgId, pageSize),
+      ...(except === undefined ? {} : { except }),
+      servedHere,
+      serve: (connectionIds) => broadcaster.broadcastToIds(connectionIds, data, { orgId }),
+      handOff: (connectionIds) => handOff({ orgId, data, connectionIds }),
+    });
   }
 
   return {
