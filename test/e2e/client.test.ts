@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApiGatewayManagementApiClient, DeleteConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { decodeJwt } from 'jose';
 import WebSocket from 'ws';
 import { connect, type Change, type ConnectOptions, type StaffSyncClient, type TokenProvider } from '../../client/src';
 import { connectionIdsOf } from './support/connections';
@@ -122,15 +123,21 @@ describe('client SDK against the stage', () => {
 
   it('reconnects with a fresh token after TOKEN_EXPIRED, and the write that met it goes through', async () => {
     const orgId = newOrgId();
-    const expiresAt = Date.now() + 2000;
     let calls = 0;
+    let firstExpMs = 0;
     const sub = randomUUID();
-    const provider = jest.fn<Promise<string>, Parameters<TokenProvider>>(async () => rememberToken(await tokenFor({ orgId, sub, expiresInSeconds: ++calls === 1 ? 2 : 3600 })));
+    const provider = jest.fn<Promise<string>, Parameters<TokenProvider>>(async () => {
+      const token = await tokenFor({ orgId, sub, expiresInSeconds: ++calls === 1 ? 2 : 3600 });
+      if (calls === 1) firstExpMs = decodeJwt(token).exp! * 1000;
+      return rememberToken(token);
+    });
     const client = open(provider);
     await client.ready();
     const statuses: string[] = [];
     client.on('status', (status) => statuses.push(status));
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 1100));
+    // Until the first token's own `exp` has passed (the stage refuses a frame received at or after it),
+    // however late the callback signed it.
+    while (Date.now() < firstExpMs) await new Promise((resolve) => setTimeout(resolve, firstExpMs - Date.now()));
 
     const { staff } = await client.create({ name: 'Hal' });
 
