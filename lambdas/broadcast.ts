@@ -9,7 +9,9 @@ export async function handler(job: BroadcastJob): Promise<{ sent: number; gone: 
   setRequestKeys({ orgId: job.orgId });
   try {
     const result = await (await fanOut()).run(job);
-    logger.info('broadcast done', { ...result });
+    // orgId as an attribute of its own: the local stage runs invocations side by side on one
+    // logger, whose request keys another invocation may have replaced meanwhile.
+    logger.info('broadcast done', { ...result, orgId: job.orgId });
     return result;
   } finally {
     logger.resetKeys();
