@@ -205,10 +205,10 @@ export interface BroadcastConfig {
 
 export function loadBroadcastConfig(env: Env = process.env): BroadcastConfig {
   const functionName = getOptionalStringFromEnv(env, 'BROADCASTER_FUNCTION_NAME');
-  const lambdaEndpoint = getOptionalStringFromEnv(env, 'LAMBDA_ENDPOINT') && getUrlFromEnv(env, 'LAMBDA_ENDPOINT');
+  const lambdaEndpoint = getOptionalStringFromEnv(env, 'LAMBDA_ENDPOINT');
   return {
     ...(functionName ? { functionName } : {}),
-    ...(lambdaEndpoint ? { lambdaEndpoint } : {}),
+    ...(lambdaEndpoint ? { lambdaEndpoint: checkUrl('LAMBDA_ENDPOINT', lambdaEndpoint) } : {}),
     concurrency: getIntFromEnv(env, 'BROADCAST_CONCURRENCY', { defaultValue: 32, min: 1, max: 1000 }),
     pageSize: getIntFromEnv(env, 'BROADCAST_PAGE_SIZE', { defaultValue: 250, min: 1, max: 1000 }),
   };

@@ -47,7 +47,6 @@ export class StaffSyncClient {
   private readonly syncer: Synchronizer;
   private readonly writes: Writes;
   private readonly persister: Persister | undefined;
-  private readonly restored: Promise<void>;
   /** False until the saved state is loaded: nothing may be saved over it before then. */
   private restoreDone = false;
   private openWaiters: Array<{ resolve(): void; reject(error: Error): void }> = [];
@@ -96,9 +95,9 @@ export class StaffSyncClient {
       failed: (error) => this.events.emit('error', error),
     });
     let markRestored = () => undefined as void;
-    this.restored = new Promise<void>((resolve) => (markRestored = resolve));
+    const restored = new Promise<void>((resolve) => (markRestored = resolve));
     this.writes = new Writes({
-      restored: this.restored,
+      restored,
       requests: this.requests,
       state: this.local,
       syncer: this.syncer,

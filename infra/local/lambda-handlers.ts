@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { esbuildOptionsFor, type LambdaName } from '../bundling';
+import { entryOf, esbuildOptionsFor, type LambdaName } from '../bundling';
 
 export type LambdaSource = 'sources' | 'bundles';
 export const LAMBDA_SOURCES: readonly LambdaSource[] = ['sources', 'bundles'];
@@ -27,32 +27,24 @@ export interface LocalHandlers {
 const NAMES = ['authorizer', 'connect', 'disconnect', 'message', 'broadcast', 'http'] as const satisfies readonly (keyof LocalHandlers & LambdaName)[];
 
 export async function loadLambdaHandlers(source: LambdaSource, bundleDir: string, log: (message: string) => void): Promise<LocalHandlers> {
-  if (source === 'sources') {
-    return {
-      authorizer: (await import('../../lambdas/authorizer')).handler,
-      connect: (await import('../../lambdas/connect')).handler,
-      disconnect: (await import('../../lambdas/disconnect')).handler,
-      message: (await import('../../lambdas/message')).handler,
-      broadcast: (await import('../../lambdas/broadcast')).handler,
-      http: (await import('../../lambdas/http')).handler,
-    };
-  }
   const started = Date.now();
   const files = await Promise.all(
     NAMES.map(async (name) => {
+      if (source === 'sources') return [name, entryOf(name)] as const;
       const outfile = join(bundleDir, name, 'index.js');
       await build(esbuildOptionsFor(name, outfile));
       return [name, outfile] as const;
     }),
   );
-  log(`lambdas: bundled as the stack ships them in ${Date.now() - started} ms, loaded from ${bundleDir}`);
-  const load = createRequire(__filename);
-  const handlers = Object.fromEntries(
-    files.map(([name, file]) => {
-      const { handler } = load(file) as { handler?: unknown };
-      if (typeof handler !== 'function') throw new Error(`the ${name} bundle (${file}) exports no handler function`);
-      return [name, handler];
-    }),
-  );
+  if (source === 'bundles') log(`lambdas: bundled as the stack ships them in ${Date.now() - started} ms, loaded from ${bundleDir}`);
+  const handlers: Record<string, unknown> = {};
+  for (const [name, file] of files) {
+    // A bundle is CommonJS and is required as it is on Lambda; a source goes through tsx's loader.
+    const { handler } = (source === 'bundles' ? load(file) : await import(file)) as { handler?: unknown };
+    if (typeof handler !== 'function') throw new Error(`the ${name} Lambda (${file}) exports no handler function`);
+    handlers[name] = handler;
+  }
   return handlers as unknown as LocalHandlers;
 }
+
+const load = createRequire(__filename);
