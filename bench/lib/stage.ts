@@ -1,8 +1,7 @@
 /**
  * The full local stage (`infra/local/stage.ts`) in this process: ports chosen by the OS, a
  * fresh data folder removed afterwards. Its handlers log at the deployed INFO level; their
- * lines are captured (counted for the cost model, kept off the bench's output). Only one stage
- * per process: the handlers read their settings once, at their first import (a cold start).
+ * lines are captured (counted for the cost model, kept off the bench's output).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,21 +19,17 @@ export interface BenchStage {
   close(): Promise<void>;
 }
 
-let started = false;
-
 export async function startBenchStage(): Promise<BenchStage> {
-  if (started) throw new Error('the local stage can start once per process (its handlers are loaded once)');
-  started = true;
   const dataDir = mkdtempSync(join(tmpdir(), 'staff-sync-bench-stage-'));
   const logs = captureStdout();
   try {
     const settings = localSettings({ ...process.env, PORT: '0', DB_PORT: '0', LOCAL_DATA_DIR: dataDir, HOST: '127.0.0.1' });
-    const stage = await startLocalStage(settings, () => undefined);
+    const stage = await startLocalStage({ ...settings, log: () => undefined });
     return {
       stage,
       logs,
-      serviceKey: process.env.SUPABASE_SERVICE_KEY ?? '',
-      managementEndpoint: process.env.WS_MANAGEMENT_ENDPOINT ?? `http://127.0.0.1:${stage.port}`,
+      serviceKey: stage.lambdaEnvironment.SUPABASE_SERVICE_KEY!,
+      managementEndpoint: stage.lambdaEnvironment.WS_MANAGEMENT_ENDPOINT!,
       close: async () => {
         await stage.close();
         logs.restore();

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const fromEnv = localSettings();
   const settings = process.argv.includes('--bundles') ? { ...fromEnv, lambdas: 'bundles' as const } : fromEnv;
   if (!readyJson) log('starting: embedded Postgres, RPC server, dynalite, gateway …');
-  const stage = await startLocalStage(settings, log);
+  const stage = await startLocalStage({ ...settings, log });
 
   let stopping = false;
   const stop = (signal: string) => {

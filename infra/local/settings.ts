@@ -3,6 +3,7 @@
  * `npm start` work with nothing configured; each can point a piece at a real service.
  */
 import { resolve } from 'node:path';
+import type { Env } from '../../shared/config';
 import { LAMBDA_SOURCES, type LambdaSource } from './lambda-handlers';
 import { LOCAL_JWT_SECRET_DEFAULT } from './tokens';
 
@@ -24,6 +25,11 @@ export interface LocalStageSettings {
   readonly webhookPollMs: number;
   /** Run the Lambdas from their sources, or from the bundles the stack deploys. */
   readonly lambdas: LambdaSource;
+  /**
+   * The environment the Lambdas start from (their tuning: BROADCAST_PAGE_SIZE, JWKS_URL,
+   * POWERTOOLS_LOG_LEVEL, …); the stage sets the endpoints, table, keys and secrets over it.
+   */
+  readonly lambdaEnvironment: Env;
 }
 
 function portFrom(value: string | undefined, fallback: number, name: string): number {
@@ -46,7 +52,7 @@ function lambdaSource(value: string | undefined): LambdaSource {
   return value as LambdaSource;
 }
 
-export function localSettings(env: NodeJS.ProcessEnv = process.env): LocalStageSettings {
+export function localSettings(env: Env = process.env): LocalStageSettings {
   const supabaseUrl = env.SUPABASE_URL;
   const serviceKey = env.SUPABASE_SERVICE_KEY;
   if (supabaseUrl && !serviceKey) throw new Error('SUPABASE_URL is set but SUPABASE_SERVICE_KEY is missing');
@@ -62,5 +68,6 @@ export function localSettings(env: NodeJS.ProcessEnv = process.env): LocalStageS
     ...(env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
     webhookPollMs: positiveInt(env.LOCAL_WEBHOOK_POLL_MS, 200, 'LOCAL_WEBHOOK_POLL_MS'),
     lambdas: lambdaSource(env.LOCAL_LAMBDAS),
+    lambdaEnvironment: { ...env },
   };
 }

@@ -1,16 +1,19 @@
 /**
  * The local stage: one process that runs the deployed Lambdas' handlers behind an API Gateway
  * WebSocket emulator and the HTTP routes, on embedded Supabase (PGlite + a PostgREST-compatible
- * RPC server) and dynalite. Handlers read their configuration from the environment at first
- * import, exactly as at a Lambda cold start, so the environment is set before they load.
+ * RPC server) and dynalite. The stage composes the environment its Lambdas are given (as the
+ * stack's `environment` does) and builds them from it; it writes nothing to `process.env`
+ * (except for bundles, which read it as on Lambda: see lambda-handlers.ts), so test stages are
+ * calls of this one assembler with their own options.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { startLocalSupabase } from './db';
+import type { Env } from '../../shared/config';
+import { startLocalSupabase, type LocalSupabase } from './db';
 import { startWebhookRelay } from './db/webhook-relay';
 import { startLocalDynamo } from './dynamo';
-import { createWebSocketGateway } from './gateway';
+import { createWebSocketGateway, type WebSocketGateway } from './gateway';
 import { BodyTooLargeError, readBody, toHttpApiEvent, writeHttpApiResult } from './http-event';
 import { demoPage } from './demo';
 import { loadLambdaHandlers } from './lambda-handlers';
@@ -32,10 +35,31 @@ export interface LocalStage {
   readonly connectionsTable: string;
   /** Where the handlers came from: the sources, or the deployed bundles. */
   readonly lambdas: LocalStageSettings['lambdas'];
+  /** The environment every Lambda of the stage was built from. */
+  readonly lambdaEnvironment: Env;
+  /** The WebSocket gateway emulator (tests register sinks and drop switches on it). */
+  readonly gateway: WebSocketGateway;
   close(): Promise<void>;
 }
 
-type Log = (message: string) => void;
+/** What the Lambdas reach, each named by the origin the stage hands them. */
+export type Upstream = 'supabase' | 'dynamodb' | 'webhooks';
+
+export interface LocalStageOptions extends LocalStageSettings {
+  /**
+   * An embedded Supabase this process already runs (a test's migrated snapshot), used as the
+   * stage's own, the webhook relay included; whoever started it closes it.
+   */
+  readonly embeddedSupabase?: LocalSupabase;
+  /**
+   * Called with each upstream's origin before the Lambdas (and the relay, for `webhooks`) are
+   * given it; the origin returned is given instead, e.g. a misbehaving proxy in front of it.
+   */
+  readonly interpose?: (upstream: Upstream, origin: string) => string | Promise<string>;
+  /** Time allowed for one post of the webhook relay. @default 5000 */
+  readonly webhookTimeoutMs?: number;
+  readonly log?: (message: string) => void;
+}
 
 /** A wildcard listen address is reached on loopback; IPv6 literals need brackets in a URL. */
 function loopbackOf(address: string): string {
@@ -44,10 +68,12 @@ function loopbackOf(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
 }
 
-export async function startLocalStage(settings: LocalStageSettings, log: Log = () => {}): Promise<LocalStage> {
+export async function startLocalStage(settings: LocalStageOptions): Promise<LocalStage> {
+  const log = settings.log ?? (() => {});
+  const interpose = settings.interpose ?? ((_upstream: Upstream, origin: string) => origin);
   const closers: Array<() => Promise<void>> = [];
   try {
-    const embedded = settings.supabase
+    const started = settings.supabase || settings.embeddedSupabase
       ? undefined
       : await startLocalSupabase({
           dataDir: join(settings.dataDir, 'pgdata'),
@@ -58,11 +84,12 @@ export async function startLocalStage(settings: LocalStageSettings, log: Log = (
           jwtSecret: settings.jwtSecret,
           log,
         });
-    if (embedded) closers.push(() => embedded.close());
+    if (started) closers.push(() => started.close());
+    const embedded = started ?? settings.embeddedSupabase;
     const supabase = embedded ?? settings.supabase!;
 
     const dynamo = settings.dynamodbEndpoint
-      ? { endpoint: settings.dynamodbEndpoint, tableName: process.env.CONNECTIONS_TABLE ?? 'staff-sync-connections', close: async () => {} }
+      ? { endpoint: settings.dynamodbEndpoint, tableName: settings.lambdaEnvironment.CONNECTIONS_TABLE ?? 'staff-sync-connections', close: async () => {} }
       : await startLocalDynamo({ path: join(settings.dataDir, 'dynamodb') });
     if (!settings.dynamodbEndpoint) closers.push(() => dynamo.close());
 
@@ -71,34 +98,35 @@ export async function startLocalStage(settings: LocalStageSettings, log: Log = (
       server.once('error', reject);
       server.listen(settings.port, settings.host, () => resolve());
     });
-    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    closers.push(() => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }));
     const { port, address } = server.address() as AddressInfo;
     // Where this process reaches its own server (replies, broadcasts, the webhook relay).
     const self = `http://${loopbackOf(address)}:${port}`;
     const httpUrl = `http://localhost:${port}`;
     const websocketUrl = `ws://localhost:${port}${WEBSOCKET_PATH}`;
 
-    Object.assign(process.env, {
+    const supabaseUrl = await interpose('supabase', supabase.url);
+    const lambdaEnvironment: Env = {
+      ...settings.lambdaEnvironment,
       STAGE: STAGE_NAME,
-      SUPABASE_URL: supabase.url,
+      SUPABASE_URL: supabaseUrl,
       SUPABASE_SERVICE_KEY: supabase.serviceKey,
       SUPABASE_JWT_SECRET: settings.jwtSecret,
       // The embedded Supabase has no asymmetric signing keys; HS256 is the local stage's only algorithm.
-      JWKS_URL: process.env.JWKS_URL ?? (embedded ? 'none' : `${supabase.url}/auth/v1/.well-known/jwks.json`),
+      JWKS_URL: settings.lambdaEnvironment.JWKS_URL ?? (embedded ? 'none' : `${supabase.url}/auth/v1/.well-known/jwks.json`),
       CONNECTIONS_TABLE: dynamo.tableName,
-      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      DYNAMODB_ENDPOINT: await interpose('dynamodb', dynamo.endpoint),
       WS_MANAGEMENT_ENDPOINT: self,
       // Pages past the first go to the broadcaster, invoked through the real Lambda client as deployed.
       BROADCASTER_FUNCTION_NAME,
       LAMBDA_ENDPOINT: self,
       WEBSOCKET_URL: websocketUrl,
       WEBHOOK_SECRET: settings.webhookSecret,
-      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-    });
-    // Loaded only now: their module scope is the cold start and reads the environment above.
-    const lambdas = await loadLambdaHandlers(settings.lambdas, join(settings.dataDir, 'bundles'), log);
+    };
+    const lambdas = await loadLambdaHandlers(settings.lambdas, lambdaEnvironment, join(settings.dataDir, 'bundles'), log);
 
     const gateway = createWebSocketGateway({
       server,
@@ -132,9 +160,10 @@ export async function startLocalStage(settings: LocalStageSettings, log: Log = (
     if (embedded) {
       const relay = startWebhookRelay({
         query: (sql, params) => embedded.query(sql, params),
-        url: `${self}/webhooks/supabase`,
+        url: `${await interpose('webhooks', self)}/webhooks/supabase`,
         secret: settings.webhookSecret,
         intervalMs: settings.webhookPollMs,
+        ...(settings.webhookTimeoutMs === undefined ? {} : { timeoutMs: settings.webhookTimeoutMs }),
         log,
       });
       closers.push(() => relay.stop());
@@ -149,6 +178,8 @@ export async function startLocalStage(settings: LocalStageSettings, log: Log = (
       dynamodbEndpoint: dynamo.endpoint,
       connectionsTable: dynamo.tableName,
       lambdas: settings.lambdas,
+      lambdaEnvironment,
+      gateway,
       // Last started, first stopped: the relay and gateway before the services they call.
       close: async () => {
         for (const close of closers.reverse()) await close().catch(() => undefined);

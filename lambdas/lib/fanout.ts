@@ -10,11 +10,10 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { DeleteConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { createLambdaClient, createManagementClient } from '../../shared/aws-clients';
 import { createBroadcaster, type BroadcastResult } from '../../shared/broadcaster';
-import { loadBroadcastConfig, loadManagementConfig } from '../../shared/config';
+import type { BroadcastConfig, ManagementConfig } from '../../shared/config';
+import type { ConnectionStore } from '../../shared/connection-store';
 import { fanOutPartitioned } from '../../shared/fanout-partition';
 import { logger } from '../../shared/logger';
-import { connections } from './connections';
-import { lazy } from './lazy';
 
 /** What the broadcaster Lambda is handed: a page of ids, or a whole org. */
 export interface BroadcastJob {
@@ -24,12 +23,15 @@ export interface BroadcastJob {
   readonly except?: string;
 }
 
-const broadcastConfig = loadBroadcastConfig();
-const managementConfig = loadManagementConfig();
+export interface FanOutOptions {
+  readonly connections: ConnectionStore;
+  readonly broadcastConfig: BroadcastConfig;
+  readonly managementConfig: ManagementConfig;
+}
 
 const encode = (frame: unknown): string => (typeof frame === 'string' ? frame : JSON.stringify(frame));
 
-export const fanOut = lazy(async () => {
+export function createFanOut({ connections, broadcastConfig, managementConfig }: FanOutOptions) {
   const { concurrency, pageSize, functionName, lambdaEndpoint } = broadcastConfig;
   // A socket per post in flight (and one for the reply), so no post waits in the agent's queue against its timeout.
   const management = createManagementClient({ ...managementConfig, maxSockets: concurrency + 1 });
@@ -75,4 +77,6 @@ export const fanOut = lazy(async () => {
       }
     },
   };
-});
+}
+
+export type FanOut = ReturnType<typeof createFanOut>;

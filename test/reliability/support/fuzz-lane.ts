@@ -11,6 +11,9 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mintLocalToken } from '../../../infra/local/tokens';
+import { messageDependencies } from '../../../lambdas/lib/dependencies/message';
+import type { FanOut } from '../../../lambdas/lib/fanout';
+import type { MessageService } from '../../../shared/message-service';
 import type { Role } from '../../../shared/protocol/roles';
 import type { Draft, Spec, UserIx } from './fuzz-frames';
 import { canon, IdRegistry, LaneModel, type Json, type Verdict } from './fuzz-model';
@@ -72,13 +75,10 @@ export interface LaneOptions {
   readonly deadline?: number;
 }
 
-type MessageService = Awaited<ReturnType<typeof import('../../../lambdas/lib/message-service')['messageService']>>;
-type FanOut = Awaited<ReturnType<typeof import('../../../lambdas/lib/fanout')['fanOut']>>;
-
-/** The message Lambda's own service and fan-out (its cold start happened when the stage started). */
-async function lambdaInternals(): Promise<{ service: MessageService; fanout: FanOut }> {
-  const [{ messageService }, { fanOut }] = await Promise.all([import('../../../lambdas/lib/message-service'), import('../../../lambdas/lib/fanout')]);
-  return { service: await messageService(), fanout: await fanOut() };
+/** The message Lambda's service and fan-out, built from the environment the stage gave it. */
+async function lambdaInternals(stage: InProcessStage): Promise<{ service: MessageService; fanout: FanOut }> {
+  const dependencies = messageDependencies(stage.lambdaEnvironment);
+  return { service: await dependencies.messageService(), fanout: await dependencies.fanOut() };
 }
 
 export async function runLane(options: LaneOptions, index: number): Promise<LaneModel> {
@@ -92,7 +92,7 @@ export async function runLane(options: LaneOptions, index: number): Promise<Lane
   const sockets: LaneSocket[] = [await connect(0), await connect(1), await connect(2)];
   const records = await stage.connectionRecords(orgId);
   const connectionOf = (user: UserIx) => records.find((record) => record.userId === userIds[user])!.connectionId;
-  const internals = transport === 'service' ? await lambdaInternals() : undefined;
+  const internals = transport === 'service' ? await lambdaInternals(stage) : undefined;
   let problems = 0;
   const problem = (what: string) => {
     problems += 1;

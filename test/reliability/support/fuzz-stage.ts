@@ -5,12 +5,9 @@
  *
  * The embedded Supabase (PGlite + the PostgREST-compatible RPC server) is started from the
  * migrated snapshot the integration tests share (~1 s instead of ~7 s for a fresh database) and
- * handed to the stage as its SUPABASE_URL; the webhook relay the stage runs for its own embedded
- * database is started here for it, so database-origin writes reach clients as on `npm start`.
- *
- * Handlers read their configuration from `process.env` at first import, which `startLocalStage`
- * does; Jest gives every test file its own module registry and `process.env` copy, so each suite
- * file gets its own cold start with its own settings.
+ * handed to the stage as its own, so the stage's webhook relay carries database-origin writes
+ * to clients as on `npm start`. The suite's settings go into the environment the stage builds
+ * its Lambdas from; nothing is written to `process.env`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +15,6 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalSupabase } from '../../../infra/local/db';
-import { startWebhookRelay } from '../../../infra/local/db/webhook-relay';
 import { localSettings } from '../../../infra/local/settings';
 import { startLocalStage, type LocalStage } from '../../../infra/local/stage';
 import { LOCAL_JWT_SECRET_DEFAULT } from '../../../infra/local/tokens';
@@ -52,33 +48,24 @@ export interface InProcessStageOptions {
 export async function startInProcessStage(options: InProcessStageOptions = {}): Promise<InProcessStage> {
   const dataDir = mkdtempSync(join(tmpdir(), 'staff-sync-reliability-'));
   const jwtSecret = options.jwtSecret ?? LOCAL_JWT_SECRET_DEFAULT;
-  // As on `npm start` with its embedded database: HS256 only, unless the suite gives a JWKS.
-  Object.assign(process.env, { JWKS_URL: 'none', ...(options.env ?? {}) });
   const supabase = await startTestSupabase();
   const settings = localSettings({
     PORT: '0',
     DB_PORT: '0',
     LOCAL_DATA_DIR: dataDir,
     SUPABASE_JWT_SECRET: jwtSecret,
-    SUPABASE_URL: supabase.url,
-    SUPABASE_SERVICE_KEY: supabase.serviceKey,
+    LOCAL_WEBHOOK_POLL_MS: '50',
+    ...(options.env ?? {}),
   });
   const stageLog: string[] = [];
   let stage: LocalStage;
   try {
-    stage = await startLocalStage(settings, (line) => stageLog.push(line));
+    stage = await startLocalStage({ ...settings, embeddedSupabase: supabase, log: (line) => stageLog.push(line) });
   } catch (error) {
     await supabase.close();
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
-  const relay = startWebhookRelay({
-    query: (sql, params) => supabase.query(sql, params),
-    url: `${stage.httpUrl}/webhooks/supabase`,
-    secret: settings.webhookSecret,
-    intervalMs: 50,
-    log: (line) => stageLog.push(line),
-  });
   const documents = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: stage.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
   );
@@ -110,7 +97,6 @@ export async function startInProcessStage(options: InProcessStageOptions = {}): 
     connectionRecords,
     close: async () => {
       documents.destroy();
-      await relay.stop();
       await stage.close();
       await supabase.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,26 +1,21 @@
 /**
- * The local stage assembled in this process (as `infra/local/stage.ts` assembles it) with a
- * misbehaving proxy in front of each dependency the Lambdas reach: the RPC endpoint
- * (SUPABASE_URL), DynamoDB (DYNAMODB_ENDPOINT) and the webhook route (the relay's target).
- * The Lambda handlers, the gateway emulator, dynalite and PGlite are the real ones; the
- * gateway is exposed so a test can register connections that answer posts badly (sinks).
- *
- * One per test file: the handlers read the environment at their first import (a cold start).
+ * The local stage (`startLocalStage`) with a misbehaving proxy in front of each dependency its
+ * Lambdas reach: the RPC endpoint (SUPABASE_URL), DynamoDB (DYNAMODB_ENDPOINT) and the webhook
+ * route (the relay's target). The Lambda handlers, the gateway emulator, dynalite and PGlite
+ * are the real ones; the gateway is exposed so a test can register connections that answer
+ * posts badly (sinks).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LocalSupabase } from '../../../infra/local/db';
-import { startWebhookRelay } from '../../../infra/local/db/webhook-relay';
-import { startLocalDynamo } from '../../../infra/local/dynamo';
-import { createWebSocketGateway, type WebSocketGateway } from '../../../infra/local/gateway';
-import { readBody, toHttpApiEvent, writeHttpApiResult } from '../../../infra/local/http-event';
+import type { WebSocketGateway } from '../../../infra/local/gateway';
+import { localSettings } from '../../../infra/local/settings';
+import { startLocalStage, type Upstream } from '../../../infra/local/stage';
 import { createDocumentClient } from '../../../shared/aws-clients';
 import { startTestSupabase, TEST_JWT_SECRET } from '../../helpers/local-supabase';
 import { startMisbehavingProxy, type MisbehavingProxy } from './misbehaving-proxy';
-
-const STAGE = 'local';
-const WEBHOOK_SECRET = 'reliability-webhook-secret';
 
 export interface MisbehavingStage {
   readonly httpUrl: string;
@@ -44,101 +39,56 @@ export interface MisbehavingStage {
 }
 
 export async function startMisbehavingStage(): Promise<MisbehavingStage> {
-  const closers: Array<() => Promise<void>> = [];
+  const dataDir = mkdtempSync(join(tmpdir(), 'staff-sync-misbehaving-'));
+  const closers: Array<() => Promise<void>> = [async () => rmSync(dataDir, { recursive: true, force: true })];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
   };
   try {
     const supabase = await startTestSupabase({ dbPort: 0 });
     closers.push(() => supabase.close());
-    const rpc = await startMisbehavingProxy(supabase.url);
-    closers.push(() => rpc.close());
-    const dynalite = await startLocalDynamo();
-    closers.push(() => dynalite.close());
-    const dynamo = await startMisbehavingProxy(dynalite.endpoint);
-    closers.push(() => dynamo.close());
-    const documents = createDocumentClient({ endpoint: dynalite.endpoint, region: 'us-east-1' });
+    const proxies = new Map<Upstream, MisbehavingProxy>();
+    closers.push(async () => {
+      for (const proxy of proxies.values()) await proxy.close();
+    });
+    const interpose = async (upstream: Upstream, origin: string): Promise<string> => {
+      const proxy = await startMisbehavingProxy(origin);
+      proxies.set(upstream, proxy);
+      return proxy.url;
+    };
+    const settings = localSettings({
+      PORT: '0',
+      DB_PORT: '0',
+      LOCAL_DATA_DIR: dataDir,
+      SUPABASE_JWT_SECRET: TEST_JWT_SECRET,
+      WEBHOOK_SECRET: 'reliability-webhook-secret',
+      LOCAL_WEBHOOK_POLL_MS: '50',
+    });
+    const stage = await startLocalStage({ ...settings, embeddedSupabase: supabase, interpose, webhookTimeoutMs: 2000 });
+    closers.push(() => stage.close());
+    const documents = createDocumentClient({ endpoint: stage.dynamodbEndpoint, region: 'us-east-1' });
     closers.push(async () => documents.destroy());
 
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    closers.push(() => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }));
-    const { port } = server.address() as AddressInfo;
-    const httpUrl = `http://127.0.0.1:${port}`;
-    const websocketUrl = `ws://127.0.0.1:${port}/staff-sync`;
-    const webhook = await startMisbehavingProxy(httpUrl);
-    closers.push(() => webhook.close());
-
+    // What the end-to-end support (TestClient, tokenFor) reads.
     Object.assign(process.env, {
-      STAGE,
-      SUPABASE_URL: rpc.url,
-      SUPABASE_SERVICE_KEY: supabase.serviceKey,
-      SUPABASE_JWT_SECRET: TEST_JWT_SECRET,
-      JWKS_URL: 'none',
-      CONNECTIONS_TABLE: dynalite.tableName,
-      DYNAMODB_ENDPOINT: dynamo.url,
-      WS_MANAGEMENT_ENDPOINT: httpUrl,
-      WEBSOCKET_URL: websocketUrl,
-      WEBHOOK_SECRET,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      // What the end-to-end support (TestClient, tokenFor) reads.
-      STAGE_WS_URL: websocketUrl,
-      STAGE_HTTP_URL: httpUrl,
+      STAGE_WS_URL: stage.websocketUrl,
+      STAGE_HTTP_URL: stage.httpUrl,
       STAGE_JWT_SECRET: TEST_JWT_SECRET,
       LOCAL_STAGE: '1',
     });
-    // Loaded only now: their module scope is the cold start and reads the environment above.
-    const lambdas = {
-      authorizer: (await import('../../../lambdas/authorizer')).handler,
-      connect: (await import('../../../lambdas/connect')).handler,
-      disconnect: (await import('../../../lambdas/disconnect')).handler,
-      message: (await import('../../../lambdas/message')).handler,
-      http: (await import('../../../lambdas/http')).handler,
-    };
-    const gateway = createWebSocketGateway({
-      server,
-      path: '/staff-sync',
-      stage: STAGE,
-      handlers: { authorizer: lambdas.authorizer, connect: lambdas.connect, disconnect: lambdas.disconnect, message: lambdas.message },
-    });
-    closers.push(() => gateway.close());
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      if (gateway.handleManagementRequest(req, res)) return;
-      void readBody(req)
-        .then(async (body) => {
-          const event = toHttpApiEvent(req, body, STAGE);
-          event.headers['x-forwarded-proto'] = 'http';
-          writeHttpApiResult(res, await lambdas.http(event));
-        })
-        .catch(() => res.writeHead(500).end('{"message":"Internal Server Error"}'));
-    });
-
-    const relay = startWebhookRelay({
-      query: (sql, params) => supabase.query(sql, params),
-      url: `${webhook.url}/webhooks/supabase`,
-      secret: WEBHOOK_SECRET,
-      intervalMs: 50,
-      timeoutMs: 2000,
-    });
-    closers.push(() => relay.stop());
 
     return {
-      httpUrl,
-      websocketUrl,
+      httpUrl: stage.httpUrl,
+      websocketUrl: stage.websocketUrl,
       jwtSecret: TEST_JWT_SECRET,
       supabase,
       databaseUrl: `postgres://postgres:postgres@127.0.0.1:${supabase.dbPort}/postgres`,
-      gateway,
-      rpc,
-      dynamo,
-      webhook,
+      gateway: stage.gateway,
+      rpc: proxies.get('supabase')!,
+      dynamo: proxies.get('dynamodb')!,
+      webhook: proxies.get('webhooks')!,
       documents,
-      connectionsTable: dynalite.tableName,
+      connectionsTable: stage.connectionsTable,
       close: closeAll,
     };
   } catch (error) {

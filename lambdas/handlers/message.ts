@@ -1,0 +1,43 @@
+/**
+ * `$default`: one client frame → the message service → a reply to the sender through
+ * `@connections` and a broadcast to the rest of the org. API Gateway may run several of
+ * these at once for one connection; nothing here depends on frame order.
+ */
+import { logger, setRequestKeys } from '../../shared/logger';
+import type { MessageService } from '../../shared/message-service';
+import type { FanOut } from '../lib/fanout';
+import type { Lazy } from '../lib/lazy';
+import { identityOf, type WebSocketEvent } from '../lib/websocket-event';
+
+export interface MessageDependencies {
+  readonly messageService: Lazy<MessageService>;
+  readonly fanOut: Lazy<FanOut>;
+}
+
+export function createMessageHandler({ messageService, fanOut }: MessageDependencies) {
+  return async function handler(event: WebSocketEvent): Promise<{ statusCode: number }> {
+    const { connectionId, requestId } = event.requestContext;
+    const identity = identityOf(event);
+    setRequestKeys({ connectionId, requestId, orgId: identity.orgId });
+    try {
+      const outcome = await (await messageService()).handle({
+        body: event.body,
+        isBinary: event.isBase64Encoded,
+        identity,
+        receivedAt: new Date(),
+      });
+      const fanout = await fanOut();
+      await Promise.all([
+        fanout.reply(connectionId, outcome.reply),
+        // The write is committed and acknowledged; a failed broadcast is healed by `seq` (next PONG).
+        outcome.broadcast &&
+          fanout.toOrg(identity.orgId, outcome.broadcast, connectionId).catch((error: unknown) => logger.error('broadcast failed', { error, seq: outcome.change?.seq })),
+      ]);
+      if (outcome.close) await fanout.disconnect(connectionId);
+      logger.info('frame handled', { type: outcome.reply.type, code: 'code' in outcome.reply ? outcome.reply.code : undefined, seq: outcome.change?.seq });
+      return { statusCode: 200 };
+    } finally {
+      logger.resetKeys();
+    }
+  };
+}
