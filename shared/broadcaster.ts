@@ -6,6 +6,7 @@
  * answering 410 deletes the target's record (by HTTP status, or the `GoneException` name).
  */
 import { PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { readAhead } from './read-ahead';
 import type { ConnectionStore } from './connection-store';
 
 export interface BroadcastResult {
@@ -36,8 +37,11 @@ export interface BroadcasterOptions {
 export interface Broadcaster {
   /** One post (a reply to a sender); a 410 prunes the record. */
   send(connectionId: string, data: string): Promise<PostOutcome>;
-  /** Every connection of the org but `except`. Rejects only when the org index cannot be read. */
-  broadcast(orgId: string, data: string, options?: { readonly except?: string }): Promise<BroadcastResult>;
+  /**
+   * Every connection of the org but `except`, from the org index (or `pages` of it already being
+   * read: `readAhead`). Rejects only when the org index cannot be read.
+   */
+  broadcast(orgId: string, data: string, options?: { readonly except?: string; readonly pages?: AsyncIterable<readonly string[]> }): Promise<BroadcastResult>;
   /** A given page of ids (the broadcaster Lambda's job); `orgId` only labels the logs. */
   broadcastToIds(ids: Iterable<string>, data: string, options?: { readonly orgId?: string }): Promise<BroadcastResult>;
 }
@@ -48,21 +52,8 @@ export const isGone = (error: unknown): boolean => {
   return $metadata?.httpStatusCode === 410 || name === 'GoneException';
 };
 
-/** Yields `iterable`'s items, asking for the next one as soon as the current one arrives. */
-async function* prefetched<T>(iterable: AsyncIterable<T>): AsyncGenerator<T> {
-  const iterator = iterable[Symbol.asyncIterator]();
-  let next = iterator.next();
-  for (;;) {
-    const current = await next;
-    if (current.done) return;
-    next = iterator.next();
-    next.catch(() => undefined);
-    yield current.value;
-  }
-}
-
-async function* idsOfPages(pages: AsyncIterable<string[]>, except: string | undefined): AsyncGenerator<string> {
-  for await (const page of prefetched(pages)) {
+async function* idsOfPages(pages: AsyncIterable<readonly string[]>, except: string | undefined): AsyncGenerator<string> {
+  for await (const page of pages) {
     for (const id of page) if (id !== except) yield id;
   }
 }
@@ -140,7 +131,7 @@ export function createBroadcaster(options: BroadcasterOptions): Broadcaster {
 
   return {
     send: (connectionId, data) => post(connectionId, Buffer.from(data, 'utf8'), undefined),
-    broadcast: (orgId, data, { except } = {}) => pool(idsOfPages(connections.listOrgPages(orgId, pageSize), except), data, orgId),
+    broadcast: (orgId, data, { except, pages } = {}) => pool(idsOfPages(pages ?? readAhead(connections.listOrgPages(orgId, pageSize)), except), data, orgId),
     broadcastToIds: (ids, data, { orgId } = {}) => pool(ids, data, orgId),
   };
 }

@@ -29,6 +29,14 @@ export interface MessageOutcome {
   readonly close: boolean;
 }
 
+export interface HandleHooks {
+  /**
+   * Called once a write is authorised, just before the staff store is called: the caller can
+   * start reading who the broadcast will go to while the write is in flight.
+   */
+  readonly onWrite?: () => void;
+}
+
 export interface MessageServiceOptions {
   readonly staffStore: StaffStore;
   /** Called for failures that are bugs (INTERNAL), with the request id, so they are logged once. */
@@ -36,7 +44,7 @@ export interface MessageServiceOptions {
 }
 
 export function createMessageService({ staffStore, onInternalError }: MessageServiceOptions) {
-  async function execute(frame: ClientFrame, identity: Identity): Promise<Omit<MessageOutcome, 'close'>> {
+  async function execute(frame: ClientFrame, identity: Identity, hooks: HandleHooks): Promise<Omit<MessageOutcome, 'close'>> {
     const ctx = { orgId: identity.orgId, userId: identity.userId };
     switch (frame.type) {
       case 'PING':
@@ -48,6 +56,7 @@ export function createMessageService({ staffStore, onInternalError }: MessageSer
       case 'STAFF_DELETE': {
         const denied = authorizeFrame(identity.role, frame.type);
         if (denied) throw denied;
+        hooks.onWrite?.();
         return written(frame.requestId, await write(frame, ctx));
       }
     }
@@ -72,7 +81,7 @@ export function createMessageService({ staffStore, onInternalError }: MessageSer
   }
 
   return {
-    async handle(message: IncomingMessage): Promise<MessageOutcome> {
+    async handle(message: IncomingMessage, hooks: HandleHooks = {}): Promise<MessageOutcome> {
       const parsed = parseClientFrame(message.body, message.isBinary);
       // Any frame after `exp`, even a malformed one, ends the connection (docs/protocol.md §2.4).
       if (message.receivedAt.getTime() >= message.identity.tokenExp * 1000) {
@@ -82,7 +91,7 @@ export function createMessageService({ staffStore, onInternalError }: MessageSer
       if (!parsed.ok) return { reply: errorFrame(parsed.requestId, parsed.error), close: false };
       const { frame } = parsed;
       try {
-        return { ...(await execute(frame, message.identity)), close: false };
+        return { ...(await execute(frame, message.identity, hooks)), close: false };
       } catch (error) {
         if (isStaffSyncError(error)) return { reply: errorFrame(frame.requestId, error), close: false };
         onInternalError?.(error, frame.requestId);

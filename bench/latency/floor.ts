@@ -1,7 +1,8 @@
 /**
  * The floor of one write → broadcast on this stage, measured in the same run with the same
  * adapters the message Lambda uses: one RPC (`staff_update` through the staff store), one
- * org-index query (the connection store), one `@connections` post (to a live socket).
+ * org-index query (the connection store), one `@connections` post (to a live socket); and the
+ * floor of the message Lambda's order, the query started with the RPC: max(RPC, query) + post.
  */
 import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { mintLocalToken } from '../../infra/local/tokens';
@@ -16,6 +17,14 @@ export interface FloorSample {
   readonly rpcMs: number;
   readonly queryMs: number;
   readonly postMs: number;
+  /** RPC and query started together, then the post: the whole chain. */
+  readonly overlappedMs: number;
+}
+
+async function firstPage(pages: AsyncIterable<string[]>): Promise<void> {
+  const iterator = pages[Symbol.asyncIterator]();
+  await iterator.next();
+  await iterator.return?.();
 }
 
 export async function measureFloor(bench: BenchStage, orgId: string, samples: number): Promise<FloorSample[]> {
@@ -38,14 +47,19 @@ export async function measureFloor(bench: BenchStage, orgId: string, samples: nu
       const t0 = performance.now();
       const written = await store.update(ctx, nextRequestId('floor'), staffId, version, { position: `Floor ${i}` });
       const t1 = performance.now();
-      const pages = connections.listOrgPages(orgId, 250)[Symbol.asyncIterator]();
-      await pages.next();
-      await pages.return?.();
+      await firstPage(connections.listOrgPages(orgId, 250));
       const t2 = performance.now();
       await management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
       const t3 = performance.now();
       version = written.change?.version ?? version;
-      result.push({ rpcMs: t1 - t0, queryMs: t2 - t1, postMs: t3 - t2 });
+      const [overlapped] = await Promise.all([
+        store.update(ctx, nextRequestId('floor'), staffId, version, { position: `Floor ${i}+` }),
+        firstPage(connections.listOrgPages(orgId, 250)),
+      ]);
+      await management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
+      const t4 = performance.now();
+      version = overlapped.change?.version ?? version;
+      result.push({ rpcMs: t1 - t0, queryMs: t2 - t1, postMs: t3 - t2, overlappedMs: t4 - t3 });
     }
     return result;
   } finally {

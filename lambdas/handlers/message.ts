@@ -20,18 +20,20 @@ export function createMessageHandler({ messageService, fanOut }: MessageDependen
     const identity = identityOf(event);
     setRequestKeys({ connectionId, requestId, orgId: identity.orgId });
     try {
-      const outcome = await (await messageService()).handle({
-        body: event.body,
-        isBinary: event.isBase64Encoded,
-        identity,
-        receivedAt: new Date(),
-      });
       const fanout = await fanOut();
+      // The org index is read while the write is in flight; a broadcast then waits only for its posts.
+      let audience: AsyncIterable<readonly string[]> | undefined;
+      const outcome = await (await messageService()).handle(
+        { body: event.body, isBinary: event.isBase64Encoded, identity, receivedAt: new Date() },
+        { onWrite: () => (audience = fanout.audience(identity.orgId)) },
+      );
       await Promise.all([
         fanout.reply(connectionId, outcome.reply),
         // The write is committed and acknowledged; a failed broadcast is healed by `seq` (next PONG).
         outcome.broadcast &&
-          fanout.toOrg(identity.orgId, outcome.broadcast, connectionId).catch((error: unknown) => logger.error('broadcast failed', { error, seq: outcome.change?.seq })),
+          fanout
+            .toOrg(identity.orgId, outcome.broadcast, { except: connectionId, ...(audience ? { pages: audience } : {}) })
+            .catch((error: unknown) => logger.error('broadcast failed', { error, seq: outcome.change?.seq })),
       ]);
       if (outcome.close) await fanout.disconnect(connectionId);
       logger.info('frame handled', { type: outcome.reply.type, code: 'code' in outcome.reply ? outcome.reply.code : undefined, seq: outcome.change?.seq });

@@ -14,6 +14,7 @@ import type { BroadcastConfig, ManagementConfig } from '../../shared/config';
 import type { ConnectionStore } from '../../shared/connection-store';
 import { fanOutPartitioned } from '../../shared/fanout-partition';
 import { logger } from '../../shared/logger';
+import { readAhead } from '../../shared/read-ahead';
 
 /** What the broadcaster Lambda is handed: a page of ids, or a whole org. */
 export interface BroadcastJob {
@@ -21,6 +22,14 @@ export interface BroadcastJob {
   readonly data: string;
   readonly connectionIds?: readonly string[];
   readonly except?: string;
+}
+
+/** Who a broadcast goes to: the sender excluded, and the org index already being read (`audience`). */
+export interface Recipients {
+  readonly except?: string;
+  readonly pages?: AsyncIterable<readonly string[]>;
+  /** Pages posted by this invocation before the rest is handed off. @default 1 */
+  readonly servedHere?: number;
 }
 
 export interface FanOutOptions {
@@ -43,16 +52,20 @@ export function createFanOut({ connections, broadcastConfig, managementConfig }:
     return { sent: 0, gone: 0, failed: 0 };
   }
 
+  /** The org index, its first page asked for now: started while a write is in flight, used if it commits. */
+  const audience = (orgId: string): AsyncIterable<readonly string[]> => readAhead(connections.listOrgPages(orgId, pageSize));
+
   /**
    * Posts to every connection of the org but `except`. `servedHere` pages are posted by this
    * invocation (0: all handed off, so a webhook can answer at once); the rest are handed off.
    */
-  async function toOrg(orgId: string, frame: unknown, except?: string, servedHere = 1): Promise<BroadcastResult> {
+  async function toOrg(orgId: string, frame: unknown, { except, pages, servedHere = 1 }: Recipients = {}): Promise<BroadcastResult> {
     const data = encode(frame);
-    if (!lambda) return broadcaster.broadcast(orgId, data, except === undefined ? {} : { except });
+    const exceptSender = except === undefined ? {} : { except };
+    if (!lambda) return broadcaster.broadcast(orgId, data, { ...exceptSender, ...(pages ? { pages } : {}) });
     return fanOutPartitioned({
-      pages: connections.listOrgPages(orgId, pageSize),
-      ...(except === undefined ? {} : { except }),
+      pages: pages ?? audience(orgId),
+      ...exceptSender,
       servedHere,
       serve: (connectionIds) => broadcaster.broadcastToIds(connectionIds, data, { orgId }),
       handOff: (connectionIds) => handOff({ orgId, data, connectionIds }),
@@ -61,9 +74,10 @@ export function createFanOut({ connections, broadcastConfig, managementConfig }:
 
   return {
     reply: (connectionId: string, frame: unknown) => broadcaster.send(connectionId, encode(frame)),
+    audience,
     toOrg,
     /** Every page handed to the broadcaster when there is one, so the webhook answers fast. */
-    toOrgInBackground: (orgId: string, frame: unknown) => toOrg(orgId, frame, undefined, 0),
+    toOrgInBackground: (orgId: string, frame: unknown) => toOrg(orgId, frame, { servedHere: 0 }),
     /** Runs a job handed to the broadcaster Lambda. */
     run: (job: BroadcastJob): Promise<BroadcastResult> =>
       job.connectionIds

@@ -113,7 +113,7 @@ export async function runLane(options: LaneOptions, index: number): Promise<Lane
       });
       if (expired) return { verdict: model.judgeExpired(draft, JSON.parse(JSON.stringify(outcome.reply)) as Json, outcome.close, Boolean(outcome.broadcast)) };
       if (outcome.close) problem(`the service asked to close the connection after ${JSON.stringify(outcome.reply).slice(0, 200)}`);
-      if (outcome.broadcast) await internals.fanout.toOrg(orgId, outcome.broadcast, connectionOf(as));
+      if (outcome.broadcast) await internals.fanout.toOrg(orgId, outcome.broadcast, { except: connectionOf(as) });
       const verdict = model.judge(draft, JSON.parse(JSON.stringify(outcome.reply)) as Json);
       if (Boolean(outcome.broadcast) !== Boolean(verdict.broadcast)) verdict.problems.push(`broadcast ${outcome.broadcast ? 'produced' : 'missing'} for ${verdict.outcome}`);
       return { verdict };
