@@ -61,10 +61,11 @@ export function createFanOut({ connections, broadcastConfig, managementConfig }:
    */
   async function toOrg(orgId: string, frame: unknown, { except, pages, servedHere = 1 }: Recipients = {}): Promise<BroadcastResult> {
     const data = encode(frame);
+    const recipients = pages ?? audience(orgId);
     const exceptSender = except === undefined ? {} : { except };
-    if (!lambda) return broadcaster.broadcast(orgId, data, { ...exceptSender, ...(pages ? { pages } : {}) });
+    if (!lambda) return broadcaster.broadcast(orgId, data, { ...exceptSender, pages: recipients });
     return fanOutPartitioned({
-      pages: pages ?? audience(orgId),
+      pages: recipients,
       ...exceptSender,
       servedHere,
       serve: (connectionIds) => broadcaster.broadcastToIds(connectionIds, data, { orgId }),

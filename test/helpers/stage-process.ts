@@ -48,30 +48,27 @@ const exited = (child: ChildProcess): Promise<void> =>
 export async function spawnStageProcess({ dataDir, logFile, env = {} }: StageProcessOptions): Promise<StageProcess> {
   const out = openSync(logFile, 'a');
   const offset = readFileSync(logFile, 'utf8').length;
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_OPTIONS: '',
+    PORT: '0',
+    DB_PORT: '0',
+    LOCAL_DATA_DIR: dataDir,
+    LOCAL_WEBHOOK_POLL_MS: '100',
+    POWERTOOLS_LOG_LEVEL: 'WARN',
+    JEST_WORKER_ID: '',
+    ...env,
+  };
   // Node itself with tsx's loader (not the tsx CLI, which runs the stage in a child process of its
   // own that a SIGKILL of the CLI would leave running): the pid held is the stage's.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts', '--ready-json'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_OPTIONS: '',
-      PORT: '0',
-      DB_PORT: '0',
-      LOCAL_DATA_DIR: dataDir,
-      LOCAL_WEBHOOK_POLL_MS: '100',
-      POWERTOOLS_LOG_LEVEL: 'WARN',
-      JEST_WORKER_ID: '',
-      ...env,
-    },
-    stdio: ['ignore', out, out],
-  });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts', '--ready-json'], { cwd: ROOT, env: childEnv, stdio: ['ignore', out, out] });
   closeSync(out);
   try {
     const ready = await waitForReady(logFile, offset, child);
     if (ready.pid !== child.pid) throw new Error(`the stage runs as process ${ready.pid}, not as the spawned ${child.pid}`);
     return {
       ...ready,
-      jwtSecret: env.SUPABASE_JWT_SECRET ?? LOCAL_JWT_SECRET_DEFAULT,
+      jwtSecret: childEnv.SUPABASE_JWT_SECRET ?? LOCAL_JWT_SECRET_DEFAULT,
       child,
       async kill() {
         child.kill('SIGKILL');
