@@ -13,15 +13,15 @@
  *   loaded from many CommonJS files. Measured with Node 20 on one full core, the median of 11
  *   `require()`s of the built bundle: connect 48 ms bundled vs 167 ms with the SDK
  *   loaded from node_modules; message 216 ms vs 218 ms;
- * - it costs bytes. Minified `index.js` with the SDK bundled vs external (SDK 3.1169, zod
- *   imported as a namespace so only the schemas used are kept):
- *     authorizer 349 / 55 KB, connect 362 / 29 KB, disconnect 361 / 28 KB,
- *     broadcast 445 / 32 KB, message 594 / 175 KB, http 591 / 173 KB (before the staff store
- *     moved from supabase-js to postgrest-js: message 833 / 403 KB, http 831 / 401 KB).
+ * - it costs bytes. Minified `index.js` with the SDK bundled vs external (SDK 3.1169; the
+ *   schemas use zod/mini, whose functional API tree-shakes to the checks actually used):
+ *     authorizer 349 / 55 KB, connect 362 / 39 KB, disconnect 362 / 39 KB,
+ *     broadcast 446 / 43 KB, message 529 / 111 KB, http 526 / 109 KB (with zod's classic API:
+ *     message 594 / 175 KB; with supabase-js instead of postgrest-js: 833 / 403 KB).
  *   The size goals (authorizer/connect/disconnect <= 120 KB, message <= 400 KB) cannot be met
  *   while the SDK is bundled. The SDK's shared core alone is ~300 KB: @smithy/core's schema
  *   serde 130 KB, the default credential chain with its nested STS/SSO clients ~100 KB, and
- *   @aws-sdk/core 34 KB. Of the rest of message/http, zod is ≈ 94 KB and postgrest-js ≈ 16 KB
+ *   @aws-sdk/core 34 KB. Of the rest of message/http, zod is ≈ 29 KB and postgrest-js ≈ 16 KB
  *   (supabase-js's auth, realtime and storage clients and `ws`, ≈ 250 KB, are no longer in it).
  *   `npm run bench -- coldstart` measures both choices side by side.
  *   The synth test prints the current sizes and writes them to test-artifacts/infra-synth.json.

@@ -9,7 +9,7 @@
  * const { change } = await store.create({ orgId, userId }, requestId, { name: 'Ada' });
  */
 import { PostgrestClient } from '@supabase/postgrest-js';
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { isStaffSyncError, StaffSyncError } from './errors';
 import type { SyncPage } from './protocol/server-frames';
 import type { Change } from './protocol/staff';
@@ -91,7 +91,7 @@ export function createStaffStore(options: StaffStoreOptions): StaffStore {
   const timeoutMs = options.timeoutMs ?? DEFAULT_STAFF_STORE_TIMEOUT_MS;
   const rest = createStaffStoreClient(options.url, options.serviceKey, timeoutMs, options.fetch);
 
-  async function call<F extends StaffFunction, T>(fn: F, args: StaffFunctionArgs<F>, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
+  async function call<F extends StaffFunction, T>(fn: F, args: StaffFunctionArgs<F>, schema: z.ZodMiniType<T>, signal?: AbortSignal): Promise<T> {
     const builder = rest.rpc(fn, args);
     const { data, error, status } = await (signal ? builder.abortSignal(signal) : builder);
     if (error) throw toStaffSyncError(fn, { error, status });

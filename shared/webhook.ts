@@ -4,7 +4,7 @@
  * itself is re-read through RPC, so a forged body can broadcast nothing that is not in the log.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ORG_ID_PATTERN } from './protocol/tenancy';
 
 export const WEBHOOK_SECRET_HEADER = 'x-staff-sync-webhook-secret';
@@ -21,8 +21,8 @@ export function secretMatches(received: string | undefined, expected: string): b
 const webhookBodySchema = z.object({
   type: z.literal('INSERT'),
   record: z.object({
-    org_id: z.string().regex(ORG_ID_PATTERN),
-    seq: z.coerce.number().int().min(1),
+    org_id: z.string().check(z.regex(ORG_ID_PATTERN)),
+    seq: z.coerce.number().check(z.int(), z.minimum(1)),
   }),
 });
 

@@ -3,7 +3,7 @@
  * tokens): the demo page, token minting for it and the tests, and the emulator's switches.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ROLES } from '../../shared/protocol/roles';
 import { ORG_ID_PATTERN } from '../../shared/protocol/tenancy';
 import { mintLocalToken } from './tokens';
@@ -14,13 +14,13 @@ export interface GatewaySwitches {
 }
 
 const tokenRequestSchema = z.object({
-  orgId: z.string().regex(ORG_ID_PATTERN),
-  role: z.enum(ROLES).default('manager'),
-  sub: z.string().min(1).max(128).optional(),
-  expiresInSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+  orgId: z.string().check(z.regex(ORG_ID_PATTERN)),
+  role: z._default(z.enum(ROLES), 'manager'),
+  sub: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  expiresInSeconds: z.optional(z.int().check(z.minimum(1), z.maximum(7 * 24 * 3600))),
 });
 
-const switchesSchema = z.object({ dropDisconnect: z.boolean().optional() });
+const switchesSchema = z.object({ dropDisconnect: z.optional(z.boolean()) });
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
@@ -28,7 +28,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** The request's JSON body checked against a schema, or undefined (the caller answers 400). */
-async function jsonBody<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T | undefined> {
+async function jsonBody<T>(req: IncomingMessage, schema: z.ZodMiniType<T>): Promise<T | undefined> {
   const body = await readBody(req, 64 * 1024);
   let value: unknown;
   try {

@@ -2,8 +2,8 @@
  * Client → server frames (docs/protocol.md §3.2) as zod schemas. `parseClientFrame` (frames.ts)
  * is the entry point for untrusted text; these schemas are also what the SDK builds against.
  */
-import * as z from 'zod';
-import { INT4_MAX, fieldError, staffChangesSchema, staffInputSchema, uuidSchema } from './staff-input';
+import * as z from 'zod/mini';
+import { INT4_MAX, fieldError, integerSchema, staffChangesSchema, staffInputSchema, uuidSchema } from './staff-input';
 
 export const CLIENT_FRAME_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'SYNC_REQUEST', 'PING'] as const;
 export type ClientFrameType = (typeof CLIENT_FRAME_TYPES)[number];
@@ -13,15 +13,11 @@ export const CURSOR_MAX_CHARS = 2048;
 
 export const requestIdSchema = z
   .string({ error: fieldError('a string') })
-  .regex(REQUEST_ID_PATTERN, { error: 'must be 1-64 characters of A-Z, a-z, 0-9, _ or -' });
+  .check(z.regex(REQUEST_ID_PATTERN, { error: 'must be 1-64 characters of A-Z, a-z, 0-9, _ or -' }));
 
 const objectError = fieldError('a JSON object');
 
-const baseVersionSchema = z
-  .number({ error: fieldError('an integer') })
-  .int({ error: 'must be an integer' })
-  .min(1, { error: 'must be at least 1' })
-  .max(INT4_MAX, { error: `must be at most ${INT4_MAX}` });
+const baseVersionSchema = integerSchema(1, INT4_MAX);
 
 export const staffCreateFrameSchema = z.strictObject({
   type: z.literal('STAFF_CREATE'),
@@ -47,34 +43,35 @@ export const staffDeleteFrameSchema = z.strictObject({
 const syncPayloadSchema = z
   .strictObject(
     {
-      sinceSeq: z
-        .number({ error: fieldError('an integer') })
-        .int({ error: 'must be an integer' })
-        .min(0, { error: 'must be at least 0' })
-        .optional(),
-      cursor: z
-        .string({ error: fieldError('a string') })
-        .min(1, { error: 'must not be empty' })
-        .max(CURSOR_MAX_CHARS, { error: `must be at most ${CURSOR_MAX_CHARS} characters` })
-        .optional(),
+      sinceSeq: z.optional(integerSchema(0)),
+      cursor: z.optional(
+        z
+          .string({ error: fieldError('a string') })
+          .check(
+            z.minLength(1, { error: 'must not be empty' }),
+            z.maxLength(CURSOR_MAX_CHARS, { error: `must be at most ${CURSOR_MAX_CHARS} characters` }),
+          ),
+      ),
     },
     { error: objectError },
   )
-  .refine((value) => value.sinceSeq === undefined || value.cursor === undefined, {
-    error: 'give sinceSeq or cursor, not both',
-  });
+  .check(
+    z.refine((value) => value.sinceSeq === undefined || value.cursor === undefined, {
+      error: 'give sinceSeq or cursor, not both',
+    }),
+  );
 
 /** `requestId` is optional on reads; when given it is echoed in the reply. */
 export const syncRequestFrameSchema = z.strictObject({
   type: z.literal('SYNC_REQUEST'),
-  requestId: requestIdSchema.optional(),
-  payload: syncPayloadSchema.optional(),
+  requestId: z.optional(requestIdSchema),
+  payload: z.optional(syncPayloadSchema),
 });
 
 export const pingFrameSchema = z.strictObject({
   type: z.literal('PING'),
-  requestId: requestIdSchema.optional(),
-  payload: z.strictObject({}, { error: objectError }).optional(),
+  requestId: z.optional(requestIdSchema),
+  payload: z.optional(z.strictObject({}, { error: objectError })),
 });
 
 export const clientFrameSchema = z.discriminatedUnion('type', [
@@ -99,7 +96,7 @@ export const CLIENT_FRAME_SCHEMAS = {
   STAFF_DELETE: staffDeleteFrameSchema,
   SYNC_REQUEST: syncRequestFrameSchema,
   PING: pingFrameSchema,
-} as const satisfies Record<ClientFrameType, z.ZodType>;
+} as const satisfies Record<ClientFrameType, z.ZodMiniType>;
 
 export const isClientFrameType = (type: string): type is ClientFrameType =>
   (CLIENT_FRAME_TYPES as readonly string[]).includes(type);

@@ -4,7 +4,7 @@
  * at length, and bounds size and nesting before any recursive code sees the value.
  * The schemas themselves are in client-frames.ts (re-exported here).
  */
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { StaffSyncError, type FieldIssue } from '../errors';
 import { CLIENT_FRAME_SCHEMAS, CLIENT_FRAME_TYPES, REQUEST_ID_PATTERN, isClientFrameType, type ClientFrame } from './client-frames';
 import { isWriteType } from './roles';

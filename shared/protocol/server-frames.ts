@@ -3,19 +3,19 @@
  * handlers use so every frame has one shape. Parsing is lenient about extra fields
  * (forward-compatible clients); building is exact.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ERROR_CODES, type StaffSyncError } from '../errors';
 import { changeSchema, staffSchema, type Change, type Staff } from './staff';
 
 const fieldIssueSchema = z.object({ path: z.string(), message: z.string() });
-const seqSchema = z.number().int().min(0);
+const seqSchema = z.int().check(z.minimum(0));
 
 export const ackFrameSchema = z.object({
   type: z.literal('ACK'),
   requestId: z.string(),
-  change: changeSchema.nullable(),
-  merged: z.literal(true).optional(),
-  current: staffSchema.optional(),
+  change: z.nullable(changeSchema),
+  merged: z.optional(z.literal(true)),
+  current: z.optional(staffSchema),
 });
 
 export const BROADCAST_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE'] as const;
@@ -23,29 +23,29 @@ export const broadcastFrameSchema = z.object({ type: z.enum(BROADCAST_TYPES), ch
 
 export const syncResponseFrameSchema = z.object({
   type: z.literal('SYNC_RESPONSE'),
-  requestId: z.string().optional(),
+  requestId: z.optional(z.string()),
   mode: z.enum(['delta', 'snapshot']),
-  changes: z.array(changeSchema).optional(),
-  staff: z.array(staffSchema).optional(),
+  changes: z.optional(z.array(changeSchema)),
+  staff: z.optional(z.array(staffSchema)),
   seq: seqSchema,
   hasMore: z.boolean(),
-  cursor: z.string().optional(),
+  cursor: z.optional(z.string()),
 });
 
 export const pongFrameSchema = z.object({
   type: z.literal('PONG'),
-  requestId: z.string().optional(),
+  requestId: z.optional(z.string()),
   serverTime: z.string(),
   seq: seqSchema,
 });
 
 export const errorFrameSchema = z.object({
   type: z.literal('ERROR'),
-  requestId: z.string().optional(),
+  requestId: z.optional(z.string()),
   code: z.enum(ERROR_CODES),
   message: z.string(),
-  details: z.array(fieldIssueSchema).optional(),
-  current: staffSchema.optional(),
+  details: z.optional(z.array(fieldIssueSchema)),
+  current: z.optional(staffSchema),
 });
 
 export const serverFrameSchema = z.discriminatedUnion('type', [

@@ -3,7 +3,7 @@
  * for create and the partial `StaffChanges` for update. The database enforces the same rules;
  * checking them here first keeps most bad input from reaching it.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { EMPLOYMENT_TYPES, STAFF_STATUSES } from './staff';
 import {
   codePointLength,
@@ -44,18 +44,20 @@ const UNSTORABLE_MESSAGE = 'must not contain NUL characters or unpaired surrogat
 export const uuidSchema = z.guid({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a UUID') });
 
 const text = (max: number, what = 'a string') =>
-  z
-    .string({ error: fieldError(what) })
-    .trim()
-    .refine(isStorableText, UNSTORABLE_MESSAGE)
-    .refine((value) => codePointLength(value) <= max, `must be at most ${max} characters`);
+  z.string({ error: fieldError(what) }).check(
+    z.trim(),
+    z.refine(isStorableText, UNSTORABLE_MESSAGE),
+    z.refine((value) => codePointLength(value) <= max, `must be at most ${max} characters`),
+  );
 
-const nameSchema = text(NAME_MAX_CHARS).refine((value) => value.length > 0, 'must not be empty');
+const nameSchema = text(NAME_MAX_CHARS).check(z.refine((value) => value.length > 0, 'must not be empty'));
 
 const emailFormat = z.email();
-const emailSchema = text(EMAIL_MAX_CHARS, 'an e-mail address or null')
-  .refine((value) => emailFormat.safeParse(value).success, 'must be a valid e-mail address')
-  .nullable();
+const emailSchema = z.nullable(
+  text(EMAIL_MAX_CHARS, 'an e-mail address or null').check(
+    z.refine((value) => emailFormat.safeParse(value).success, 'must be a valid e-mail address'),
+  ),
+);
 
 const DATE_SHAPE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** A real calendar date in `YYYY-MM-DD` (years 0001–9999, as Postgres `date` accepts them). */
@@ -69,16 +71,21 @@ export function isRealDate(value: string): boolean {
   return day <= days;
 }
 
-const dateSchema = z
-  .string({ error: fieldError('a YYYY-MM-DD date or null') })
-  .refine(isRealDate, 'must be a real date in YYYY-MM-DD form')
-  .nullable();
+const dateSchema = z.nullable(
+  z.string({ error: fieldError('a YYYY-MM-DD date or null') }).check(z.refine(isRealDate, 'must be a real date in YYYY-MM-DD form')),
+);
 
-const displayOrderSchema = z
-  .number({ error: fieldError('an integer') })
-  .int({ error: 'must be an integer' })
-  .min(INT4_MIN, { error: `must be at least ${INT4_MIN}` })
-  .max(INT4_MAX, { error: `must be at most ${INT4_MAX}` });
+/** "is required" when absent, else "must be an integer" (a wrong type, a fraction or beyond ±2^53). */
+const integerError = (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : 'must be an integer');
+
+/** An integer of at least `min` (and at most `max`, when given) with the protocol's messages. */
+export const integerSchema = (min: number, max?: number) =>
+  z.int({ error: integerError }).check(
+    z.minimum(min, { error: `must be at least ${min}` }),
+    ...(max === undefined ? [] : [z.maximum(max, { error: `must be at most ${max}` })]),
+  );
+
+const displayOrderSchema = integerSchema(INT4_MIN, INT4_MAX);
 
 /** UTF-8 bytes of a JSON value's compact form; `Infinity` when it cannot be serialised (too deep). */
 export function jsonByteLength(value: unknown): number {
@@ -90,9 +97,8 @@ export function jsonByteLength(value: unknown): number {
 }
 
 /** Kept as sent (no copy): `metadata` is replaced whole and never interpreted by the server. */
-const metadataSchema = z
-  .custom<Record<string, unknown>>(isPlainObject, { error: 'must be a JSON object' })
-  .superRefine((value, ctx) => {
+const metadataSchema = z.custom<Record<string, unknown>>(isPlainObject, { error: 'must be a JSON object' }).check(
+  z.superRefine((value, ctx) => {
     if (!isStorableJson(value)) ctx.addIssue({ code: 'custom', message: UNSTORABLE_MESSAGE });
     if (!hasOnlyFiniteNumbers(value)) ctx.addIssue({ code: 'custom', message: 'must not contain numbers beyond ±1.7976931348623157e308' });
     if (jsonByteLength(value) > METADATA_MAX_BYTES) {
@@ -102,14 +108,15 @@ const metadataSchema = z
         params: { [TOO_LARGE_PARAM]: true },
       });
     }
-  });
+  }),
+);
 
 const fields = {
   name: nameSchema,
   email: emailSchema,
-  phone: text(PHONE_MAX_CHARS, 'a string or null').nullable(),
-  position: text(LABEL_MAX_CHARS, 'a string or null').nullable(),
-  department: text(LABEL_MAX_CHARS, 'a string or null').nullable(),
+  phone: z.nullable(text(PHONE_MAX_CHARS, 'a string or null')),
+  position: z.nullable(text(LABEL_MAX_CHARS, 'a string or null')),
+  department: z.nullable(text(LABEL_MAX_CHARS, 'a string or null')),
   employmentType: z.enum(EMPLOYMENT_TYPES, { error: `must be one of ${EMPLOYMENT_TYPES.join(', ')}` }),
   status: z.enum(STAFF_STATUSES, { error: `must be one of ${STAFF_STATUSES.join(', ')}` }),
   startDate: dateSchema,
@@ -119,7 +126,7 @@ const fields = {
 };
 
 /** `endDate` ≥ `startDate` when both are given in the same object (the database checks the merged record). */
-function checkDateOrder(value: { startDate?: string | null; endDate?: string | null }, ctx: z.RefinementCtx): void {
+function checkDateOrder(value: { startDate?: string | null; endDate?: string | null }, ctx: z.core.$RefinementCtx): void {
   const { startDate, endDate } = value;
   if (typeof startDate === 'string' && typeof endDate === 'string' && endDate < startDate) {
     ctx.addIssue({ code: 'custom', path: ['endDate'], message: 'must be on or after startDate' });
@@ -132,30 +139,29 @@ const objectError = fieldError('a JSON object');
 export const staffInputSchema = z
   .strictObject(
     {
-      id: uuidSchema.optional(),
+      id: z.optional(uuidSchema),
       name: fields.name,
-      email: fields.email.optional(),
-      phone: fields.phone.optional(),
-      position: fields.position.optional(),
-      department: fields.department.optional(),
-      employmentType: fields.employmentType.optional(),
-      status: fields.status.optional(),
-      startDate: fields.startDate.optional(),
-      endDate: fields.endDate.optional(),
-      displayOrder: fields.displayOrder.optional(),
-      metadata: fields.metadata.optional(),
+      email: z.optional(fields.email),
+      phone: z.optional(fields.phone),
+      position: z.optional(fields.position),
+      department: z.optional(fields.department),
+      employmentType: z.optional(fields.employmentType),
+      status: z.optional(fields.status),
+      startDate: z.optional(fields.startDate),
+      endDate: z.optional(fields.endDate),
+      displayOrder: z.optional(fields.displayOrder),
+      metadata: z.optional(fields.metadata),
     },
     { error: objectError },
   )
-  .superRefine(checkDateOrder);
+  .check(z.superRefine(checkDateOrder));
 export type StaffInput = z.output<typeof staffInputSchema>;
 
 /** The fields an update changes: at least one, never `id`. */
-export const staffChangesSchema = z
-  .strictObject(fields, { error: objectError })
-  .partial()
-  .superRefine((value, ctx) => {
+export const staffChangesSchema = z.partial(z.strictObject(fields, { error: objectError })).check(
+  z.superRefine((value, ctx) => {
     if (Object.keys(value).length === 0) ctx.addIssue({ code: 'custom', message: 'must change at least one field' });
     checkDateOrder(value, ctx);
-  });
+  }),
+);
 export type StaffChanges = z.output<typeof staffChangesSchema>;

@@ -3,7 +3,7 @@
  * The database converts rows to this form in one place (SQL `staff_to_wire`); these schemas
  * are the single source of the TypeScript types used by Lambdas, the client SDK and tests.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { isPlainObject } from './text';
 
 export const EMPLOYMENT_TYPES = ['full_time', 'part_time', 'contract', 'temporary'] as const;
@@ -13,18 +13,18 @@ export const staffSchema = z.object({
   id: z.guid(),
   orgId: z.string(),
   name: z.string(),
-  email: z.string().nullable(),
-  phone: z.string().nullable(),
-  position: z.string().nullable(),
-  department: z.string().nullable(),
+  email: z.nullable(z.string()),
+  phone: z.nullable(z.string()),
+  position: z.nullable(z.string()),
+  department: z.nullable(z.string()),
   employmentType: z.enum(EMPLOYMENT_TYPES),
   status: z.enum(STAFF_STATUSES),
-  startDate: z.string().nullable(),
-  endDate: z.string().nullable(),
-  displayOrder: z.number().int(),
+  startDate: z.nullable(z.string()),
+  endDate: z.nullable(z.string()),
+  displayOrder: z.int(),
   // Kept as received (a copy through z.record would turn a `__proto__` key into a prototype).
   metadata: z.custom<Record<string, unknown>>(isPlainObject, { error: 'must be a JSON object' }),
-  version: z.number().int().min(1),
+  version: z.int().check(z.minimum(1)),
   createdAt: z.string(),
   updatedAt: z.string(),
   updatedBy: z.string(),
@@ -32,10 +32,10 @@ export const staffSchema = z.object({
 export type Staff = z.infer<typeof staffSchema>;
 
 export const changeSchema = z.object({
-  seq: z.number().int().min(1),
+  seq: z.int().check(z.minimum(1)),
   op: z.enum(['create', 'update', 'delete']),
   staffId: z.guid(),
-  version: z.number().int().min(1),
+  version: z.int().check(z.minimum(1)),
   staff: staffSchema,
   changedFields: z.array(z.string()),
   actor: z.string(),

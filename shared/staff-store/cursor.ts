@@ -4,12 +4,12 @@
  * served (snapshot). The org always comes from the connection; a cursor that does not parse or
  * names another org is `VALIDATION_FAILED` at `payload.cursor`.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { StaffSyncError } from '../errors';
 
 const cursorSchema = z.discriminatedUnion('m', [
-  z.strictObject({ v: z.literal(1), o: z.string().min(1), m: z.literal('delta'), s: z.number().int().min(0) }),
-  z.strictObject({ v: z.literal(1), o: z.string().min(1), m: z.literal('snapshot'), s: z.number().int().min(0), a: z.guid() }),
+  z.strictObject({ v: z.literal(1), o: z.string().check(z.minLength(1)), m: z.literal('delta'), s: z.int().check(z.minimum(0)) }),
+  z.strictObject({ v: z.literal(1), o: z.string().check(z.minLength(1)), m: z.literal('snapshot'), s: z.int().check(z.minimum(0)), a: z.guid() }),
 ]);
 
 export type SyncCursor =

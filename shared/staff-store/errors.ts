@@ -4,7 +4,7 @@
  * (CONTRIBUTING.md); transient database and gateway failures are UPSTREAM_UNAVAILABLE; anything
  * else is a bug (INTERNAL).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { StaffSyncError, type ErrorCode } from '../errors';
 import { staffSchema } from '../protocol/staff';
 
@@ -14,7 +14,7 @@ export interface PostgrestFailure {
   readonly status: number;
 }
 
-const fieldIssuesSchema = z.array(z.object({ path: z.string(), message: z.string() })).min(1);
+const fieldIssuesSchema = z.array(z.object({ path: z.string(), message: z.string() })).check(z.minLength(1));
 const conflictSchema = z.object({ current: staffSchema });
 
 /** Lock timeout, statement timeout, serialization failure, deadlock. */
@@ -30,7 +30,7 @@ export function isTransient(code: string, status: number): boolean {
   return status >= 500 && !/^[0-9A-Z]{5}$/.test(code);
 }
 
-const parseDetail = <T>(schema: z.ZodType<T>, details: string | null | undefined): T | undefined => {
+const parseDetail = <T>(schema: z.ZodMiniType<T>, details: string | null | undefined): T | undefined => {
   if (!details) return undefined;
   try {
     const parsed = schema.safeParse(JSON.parse(details));

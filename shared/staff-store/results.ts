@@ -2,16 +2,17 @@
  * The SQL data contract's results (CONTRIBUTING.md), validated with the wire schemas before they
  * leave the adapter. Optional flags may come as false/null from SQL; they leave as `true` or absent.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { changeSchema, staffSchema, type Change, type Staff } from '../protocol/staff';
 
-const flag = z.boolean().nullish();
-const seq = z.coerce.number().int().min(0);
+const flag = z.nullish(z.boolean());
+// bigint columns can arrive as strings
+const seq = z.coerce.number().check(z.int(), z.minimum(0));
 
 export const writeResultSchema = z.object({
-  change: changeSchema.nullable(),
+  change: z.nullable(changeSchema),
   merged: flag,
-  current: staffSchema.nullish(),
+  current: z.nullish(staffSchema),
   replayed: flag,
 });
 
@@ -27,11 +28,11 @@ export const snapshotPageSchema = z.object({
   staff: z.array(staffSchema),
   seq,
   hasMore: z.boolean(),
-  afterId: z.guid().nullish(),
+  afterId: z.nullish(z.guid()),
 });
 
 export const pageSchema = z.discriminatedUnion('mode', [deltaPageSchema, snapshotPageSchema]);
-export const changeAtSchema = changeSchema.nullable();
+export const changeAtSchema = z.nullable(changeSchema);
 export const latestSeqSchema = seq;
 export const healthSchema = z.object({ ok: z.boolean() });
 

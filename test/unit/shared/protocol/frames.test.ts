@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { ErrorCode } from '../../../../shared/errors';
 import { MAX_FRAME_BYTES, MESSAGE_TYPES, parseClientFrame, type ParseResult } from '../../../../shared/protocol/frames';
 
@@ -247,6 +248,30 @@ describe('parseClientFrame', () => {
   it('parses a near-limit frame with long strings', () => {
     const frame = { type: 'STAFF_CREATE', requestId: 'r', payload: { staff: { name: 'x'.repeat(100_000) } } };
     expect(refusal(parse(frame)).details).toEqual([{ path: 'payload.staff.name', message: 'must be at most 200 characters' }]);
+  });
+
+  // The schemas use zod/mini, which loads no locale: an issue without a message of ours would read "Invalid input".
+  it('words every detail itself, whatever the payload', () => {
+    const value = fc.oneof(fc.constant(undefined), fc.constant(null), fc.boolean(), fc.integer(), fc.double(), fc.string(), fc.uuid(), fc.array(fc.integer()), fc.object());
+    const staffLike = fc.dictionary(
+      fc.constantFrom('id', 'name', 'email', 'phone', 'position', 'department', 'employmentType', 'status', 'startDate', 'endDate', 'displayOrder', 'metadata', 'version', 'x'),
+      value,
+    );
+    const payload = fc.oneof(
+      value,
+      fc.record({ staff: fc.oneof(value, staffLike) }, { requiredKeys: [] }),
+      fc.record({ staffId: value, baseVersion: value, changes: fc.oneof(value, staffLike) }, { requiredKeys: [] }),
+      fc.record({ sinceSeq: value, cursor: value }, { requiredKeys: [] }),
+    );
+    const frame = fc.record({ type: fc.constantFrom(...MESSAGE_TYPES.client), requestId: fc.constant('r'), payload }, { requiredKeys: ['type', 'requestId'] });
+    fc.assert(
+      fc.property(frame, (candidate) => {
+        const result = parse(candidate);
+        if (result.ok) return;
+        for (const { message } of result.error.details ?? []) expect(message).toMatch(/^(is |must |give |cannot )/);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('treats a JSON __proto__ key as an unknown field', () => {
