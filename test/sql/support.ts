@@ -121,3 +121,20 @@ export async function footprint(db: PGlite): Promise<Record<string, number>> {
 
 export const latestSeq = (db: PGlite, org: string): Promise<number> =>
   callFn<number>(db, 'staff_latest_seq', { p_org_id: org }).then(Number);
+
+export interface BatchReply {
+  results: WriteReply[];
+  replayed?: boolean;
+}
+
+/** STAFF_BATCH's function; every result's wire form is checked as a single write's. */
+export async function batchStaff(db: PGlite, org: string, operations: unknown, options: CallOptions = {}): Promise<BatchReply> {
+  const reply = await callFn<BatchReply>(db, 'staff_batch', {
+    p_org_id: org,
+    p_actor: options.actor ?? ACTOR,
+    p_request_id: options.requestId ?? newRequestId(),
+    p_operations: operations,
+  });
+  reply.results.forEach(checked);
+  return reply;
+}
