@@ -34,6 +34,9 @@ export interface BroadcasterOptions {
   readonly logger?: BroadcastLogger;
 }
 
+/** What is posted to each connection: one frame, or several posted in order (a batch). */
+export type BroadcastData = string | readonly string[];
+
 export interface Broadcaster {
   /** One post (a reply to a sender); a 410 prunes the record. */
   send(connectionId: string, data: string): Promise<PostOutcome>;
@@ -41,9 +44,9 @@ export interface Broadcaster {
    * Every connection of the org but `except`, from the org index (or `pages` of it already being
    * read: `readAhead`). Rejects only when the org index cannot be read.
    */
-  broadcast(orgId: string, data: string, options?: { readonly except?: string; readonly pages?: AsyncIterable<readonly string[]> }): Promise<BroadcastResult>;
+  broadcast(orgId: string, data: BroadcastData, options?: { readonly except?: string; readonly pages?: AsyncIterable<readonly string[]> }): Promise<BroadcastResult>;
   /** A given page of ids (the broadcaster Lambda's job); `orgId` only labels the logs. */
-  broadcastToIds(ids: Iterable<string>, data: string, options?: { readonly orgId?: string }): Promise<BroadcastResult>;
+  broadcastToIds(ids: Iterable<string>, data: BroadcastData, options?: { readonly orgId?: string }): Promise<BroadcastResult>;
 }
 
 /** True for `@connections`' 410: the connection is gone for good. */
@@ -106,9 +109,21 @@ export function createBroadcaster(options: BroadcasterOptions): Broadcaster {
     }
   };
 
-  /** Posts to every id of `ids` with at most `concurrency` posts in flight. */
-  const pool = async (ids: AsyncIterable<string> | Iterable<string>, data: string, orgId?: string): Promise<BroadcastResult> => {
-    const bytes = Buffer.from(data, 'utf8');
+  /**
+   * A connection's frames one after another, so they arrive in order; after a failed or gone
+   * post the rest are not sent (the client heals the gap by seq).
+   */
+  const postInOrder = async (connectionId: string, frames: readonly Uint8Array[], orgId: string | undefined, result: BroadcastResult): Promise<void> => {
+    for (const frame of frames) {
+      const outcome = await post(connectionId, frame, orgId);
+      result[outcome] += 1;
+      if (outcome !== 'sent') return;
+    }
+  };
+
+  /** Posts to every id of `ids` with at most `concurrency` connections being posted to at once. */
+  const pool = async (ids: AsyncIterable<string> | Iterable<string>, data: BroadcastData, orgId?: string): Promise<BroadcastResult> => {
+    const frames = (typeof data === 'string' ? [data] : data).map((frame) => Buffer.from(frame, 'utf8'));
     const result: BroadcastResult = { sent: 0, gone: 0, failed: 0 };
     const inflight = new Set<Promise<void>>();
     const waiting: Array<() => void> = [];
@@ -116,8 +131,7 @@ export function createBroadcaster(options: BroadcasterOptions): Broadcaster {
     try {
       for await (const id of ids) {
         if (inflight.size >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
-        const task: Promise<void> = post(id, bytes, orgId).then((outcome) => {
-          result[outcome] += 1;
+        const task: Promise<void> = postInOrder(id, frames, orgId, result).then(() => {
           inflight.delete(task);
           release();
         });

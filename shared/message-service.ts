@@ -7,9 +7,18 @@ import { StaffSyncError, isStaffSyncError } from './errors';
 import type { Identity } from './auth';
 import { authorizeFrame } from './protocol/roles';
 import { parseClientFrame, type ClientFrame } from './protocol/frames';
-import { ackFrame, broadcastFrame, errorFrame, pongFrame, syncResponseFrame, type ServerFrame } from './protocol/server-frames';
+import {
+  ackFrame,
+  batchAckFrame,
+  batchBroadcastFrames,
+  broadcastFrame,
+  errorFrame,
+  pongFrame,
+  syncResponseFrame,
+  type ServerFrame,
+} from './protocol/server-frames';
 import type { Change } from './protocol/staff';
-import type { StaffStore, WriteResult } from './staff-store';
+import type { BatchResult, StaffStore, WriteResult } from './staff-store';
 
 export interface IncomingMessage {
   readonly body: string | undefined;
@@ -21,10 +30,10 @@ export interface IncomingMessage {
 export interface MessageOutcome {
   /** The frame for the sender. */
   readonly reply: ServerFrame;
-  /** The frame for every other connection of the org, when a change was committed now. */
-  readonly broadcast?: ServerFrame;
-  /** The change behind the broadcast, for logs. */
-  readonly change?: Change;
+  /** The frames for every other connection of the org, in order, when changes were committed now. */
+  readonly broadcast?: readonly ServerFrame[];
+  /** The changes behind the broadcast, for logs. */
+  readonly changes?: readonly Change[];
   /** The connection must be closed after the reply (expired token). */
   readonly close: boolean;
 }
@@ -53,16 +62,18 @@ export function createMessageService({ staffStore, onInternalError }: MessageSer
         return { reply: syncResponseFrame(frame.requestId, await staffStore.sync(ctx, frame.payload)) };
       case 'STAFF_CREATE':
       case 'STAFF_UPDATE':
-      case 'STAFF_DELETE': {
+      case 'STAFF_DELETE':
+      case 'STAFF_BATCH': {
         const denied = authorizeFrame(identity.role, frame.type);
         if (denied) throw denied;
         hooks.onWrite?.();
+        if (frame.type === 'STAFF_BATCH') return batchWritten(frame.requestId, await staffStore.batch(ctx, frame.requestId, frame.payload.operations));
         return written(frame.requestId, await write(frame, ctx));
       }
     }
   }
 
-  function write(frame: Extract<ClientFrame, { type: `STAFF_${string}` }>, ctx: { orgId: string; userId: string }) {
+  function write(frame: Extract<ClientFrame, { type: 'STAFF_CREATE' | 'STAFF_UPDATE' | 'STAFF_DELETE' }>, ctx: { orgId: string; userId: string }) {
     switch (frame.type) {
       case 'STAFF_CREATE':
         return staffStore.create(ctx, frame.requestId, frame.payload.staff);
@@ -77,7 +88,14 @@ export function createMessageService({ staffStore, onInternalError }: MessageSer
     const reply = ackFrame(requestId, result);
     // A replayed key answers the original ACK but was broadcast when it first committed.
     if (!result.change || result.replayed) return { reply };
-    return { reply, broadcast: broadcastFrame(result.change), change: result.change };
+    return { reply, broadcast: [broadcastFrame(result.change)], changes: [result.change] };
+  }
+
+  function batchWritten(requestId: string, result: BatchResult): Omit<MessageOutcome, 'close'> {
+    const reply = batchAckFrame(requestId, result.results);
+    const changes = result.results.flatMap(({ change }) => (change ? [change] : []));
+    if (changes.length === 0 || result.replayed) return { reply };
+    return { reply, broadcast: batchBroadcastFrames(changes), changes };
   }
 
   return {

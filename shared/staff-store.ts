@@ -14,20 +14,24 @@ import { isStaffSyncError, StaffSyncError } from './errors';
 import type { SyncPage } from './protocol/server-frames';
 import type { Change } from './protocol/staff';
 import type { StaffChanges, StaffInput } from './protocol/staff-input';
+import type { BatchOperation } from './protocol/client-frames';
 import type { StaffDatabase, StaffFunction, StaffFunctionArgs } from './staff-store/database';
 import { decodeCursor, encodeCursor, invalidCursor, type SyncCursor } from './staff-store/cursor';
 import { toStaffSyncError } from './staff-store/errors';
 import {
+  batchResultSchema,
   changeAtSchema,
   healthSchema,
   latestSeqSchema,
   pageSchema,
+  toBatchResult,
   toWriteResult,
   writeResultSchema,
+  type BatchResult,
   type WriteResult,
 } from './staff-store/results';
 
-export type { WriteResult } from './staff-store/results';
+export type { BatchResult, WriteResult } from './staff-store/results';
 export type { SyncPage } from './protocol/server-frames';
 
 export const DEFAULT_STAFF_STORE_TIMEOUT_MS = 5000;
@@ -45,6 +49,8 @@ export interface StaffStore {
   create(ctx: StaffContext, requestId: string, staff: StaffInput): Promise<WriteResult>;
   update(ctx: StaffContext, requestId: string, staffId: string, baseVersion: number, changes: StaffChanges): Promise<WriteResult>;
   remove(ctx: StaffContext, requestId: string, staffId: string, baseVersion: number): Promise<WriteResult>;
+  /** Every operation in one transaction, or none (the first failing operation's error). */
+  batch(ctx: StaffContext, requestId: string, operations: readonly BatchOperation[]): Promise<BatchResult>;
   /** One page; `cursor` when `hasMore`. */
   sync(ctx: StaffContext, request: SyncRequest): Promise<SyncPage>;
   /** The org's latest committed `seq` (0 when none). */
@@ -133,6 +139,8 @@ export function createStaffStore(options: StaffStoreOptions): StaffStore {
       write('staff_update', { ...orgArgs(ctx, requestId), p_staff_id: staffId, p_base_version: baseVersion, p_changes: changes }),
     remove: (ctx, requestId, staffId, baseVersion) =>
       write('staff_delete', { ...orgArgs(ctx, requestId), p_staff_id: staffId, p_base_version: baseVersion }),
+    batch: async (ctx, requestId, operations) =>
+      toBatchResult(await call('staff_batch', { ...orgArgs(ctx, requestId), p_operations: operations }, batchResultSchema)),
     async sync(ctx, request) {
       if (request?.cursor !== undefined) {
         const cursor = decodeCursor(ctx.orgId, request.cursor);

@@ -8,14 +8,14 @@ import { backoffDelay } from './backoff';
 import { Connection, type ConnectionStatus, type TokenSource } from './connection';
 import { Emitter } from './emitter';
 import { StaffSyncClientError, isStaffSyncClientError } from './errors';
-import { errorFromFrame, parseServerFrame } from './frames';
+import { changesOfBatch, errorFromFrame, parseServerFrame } from './frames';
 import { resolveOptions, type ConnectOptions, type ResolvedOptions } from './options';
 import { PERSISTED_FORMAT, Persister, isPersistedState, type ClientStorage, type PersistedState } from './persistence';
 import { Requests } from './requests';
 import { LocalState } from './state';
 import { Synchronizer } from './sync';
 import { uuid } from './uuid';
-import { Writes } from './writes';
+import { Writes, type BatchRequest } from './writes';
 
 export interface StaffSyncState {
   /** A live, read-only view of the org's staff by id. */
@@ -185,6 +185,22 @@ export class StaffSyncClient {
     return this.writes.remove(id, baseVersion);
   }
 
+  /**
+   * Creates, updates and deletes in one transaction (≤ 500 operations in a frame of ≤ 32 KB:
+   * `splitBatch` groups a larger import). Resolves with each operation's change in order (null
+   * for an update that changed nothing); rejects with the first failing operation's error
+   * (its `details` paths name it: `payload.operations.3.staff.name`) and nothing written.
+   *
+   * @example
+   * const [created, moved] = await client.batch([
+   *   { op: 'create', staff: { name: 'Ada Lovelace' } },
+   *   { op: 'update', staffId: grace.id, changes: { department: 'ICU' } },
+   * ]);
+   */
+  batch(operations: readonly BatchRequest[]): Promise<Array<Change | null>> {
+    return this.writes.batch(operations);
+  }
+
   /** Asks for everything since `lastSeq` (a snapshot the first time) and resolves when caught up. */
   sync(): Promise<void> {
     if (this.closed) return Promise.reject(closedError());
@@ -267,13 +283,17 @@ export class StaffSyncClient {
       case 'STAFF_DELETE':
         this.syncer.ingest([frame.change]);
         return;
+      case 'STAFF_BATCH':
+        this.syncer.ingest(changesOfBatch(frame));
+        return;
       case 'ERROR':
         if (!this.requests.settle(frame)) this.events.emit('error', errorFromFrame(frame));
         if (frame.code === 'TOKEN_EXPIRED') this.connection.restart({ forceRefresh: true });
         return;
       default:
-        // A late ACK (its request already timed out) still carries a committed change.
-        if (!this.requests.settle(frame) && frame.type === 'ACK' && frame.change) this.syncer.ingest([frame.change]);
+        // A late ACK (its request already timed out) still carries committed changes.
+        if (this.requests.settle(frame) || frame.type !== 'ACK') return;
+        this.syncer.ingest('results' in frame ? frame.results.flatMap(({ change }) => (change ? [change] : [])) : frame.change ? [frame.change] : []);
     }
   }
 

@@ -4,8 +4,8 @@
  * they check what the SDK relies on, so anything that is not the protocol is reported, never
  * thrown, and never mistaken for a change. A unit test holds them to the shared schemas.
  */
-import { ERROR_CODES, type WriteFrame } from './protocol';
-import type { ErrorFrame, ServerFrame } from '../../shared/protocol/server-frames';
+import { ERROR_CODES, type Change, type WriteFrame } from './protocol';
+import type { BatchBroadcastFrame, ErrorFrame, ServerFrame } from '../../shared/protocol/server-frames';
 import { utf8ByteLength } from '../../shared/protocol/text';
 import { StaffSyncClientError } from './errors';
 
@@ -30,12 +30,14 @@ const isChange = (value: unknown): boolean =>
   isStaff(value.staff) &&
   (value.staff as Json).id === value.staffId;
 const isArrayOf = (check: (value: unknown) => boolean) => (value: unknown) => Array.isArray(value) && value.every(check);
+const isOutcome = (value: unknown): boolean => isObject(value) && (value.change === null || isChange(value.change)) && optional(value.current, isStaff);
 
 const CHECKS: Record<string, (frame: Json) => boolean> = {
   STAFF_CREATE: (f) => isChange(f.change),
   STAFF_UPDATE: (f) => isChange(f.change),
   STAFF_DELETE: (f) => isChange(f.change),
-  ACK: (f) => isString(f.requestId) && (f.change === null || isChange(f.change)) && optional(f.current, isStaff),
+  STAFF_BATCH: (f) => isString(f.actor) && (f.origin === 'ws' || f.origin === 'db') && isString(f.at) && isArrayOf(isChange)(f.changes),
+  ACK: (f) => isString(f.requestId) && (f.results === undefined ? isOutcome(f) : isArrayOf(isOutcome)(f.results)),
   SYNC_RESPONSE: (f) =>
     (f.mode === 'delta' || f.mode === 'snapshot') &&
     isSeq(f.seq) &&
@@ -65,6 +67,10 @@ export function parseServerFrame(data: unknown): ParsedServerFrame {
   if (check && check(value as Json)) return { ok: true, frame: value as ServerFrame };
   return { ok: false, error: new StaffSyncClientError('BAD_FRAME', `received a frame that is not the protocol: ${excerpt(data)}`) };
 }
+
+/** A batch broadcast's changes, each whole again (its actor, origin and time are the frame's). */
+export const changesOfBatch = ({ actor, origin, at, changes }: BatchBroadcastFrame): Change[] =>
+  changes.map((change) => ({ ...change, actor, origin, at }));
 
 /** A server `ERROR` frame as the typed error the caller receives. */
 export const errorFromFrame = (frame: ErrorFrame): StaffSyncClientError =>

@@ -53,8 +53,15 @@ export type StaffChanges = { [K in keyof StaffFields]?: StaffFields[K] | undefin
 export { ERROR_CODES } from '../../shared/errors';
 export type { ErrorCode, FieldIssue } from '../../shared/errors';
 
+/** One operation of a batch: the payload of the single write it stands for, plus `op`. */
+export type BatchOperation =
+  | { op: 'create'; staff: StaffInput }
+  | { op: 'update'; staffId: string; baseVersion: number; changes: StaffChanges }
+  | { op: 'delete'; staffId: string; baseVersion: number };
+
 /** A write as sent; kept by persistence so a write made offline survives a reload. */
 export type WriteFrame =
   | { type: 'STAFF_CREATE'; requestId: string; payload: { staff: StaffInput } }
   | { type: 'STAFF_UPDATE'; requestId: string; payload: { staffId: string; baseVersion: number; changes: StaffChanges } }
-  | { type: 'STAFF_DELETE'; requestId: string; payload: { staffId: string; baseVersion: number } };
+  | { type: 'STAFF_DELETE'; requestId: string; payload: { staffId: string; baseVersion: number } }
+  | { type: 'STAFF_BATCH'; requestId: string; payload: { operations: BatchOperation[] } };

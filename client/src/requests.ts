@@ -6,12 +6,12 @@
  */
 import type { ClientFrame } from '../../shared/protocol/client-frames';
 import type { WriteFrame } from './protocol';
-import type { AckFrame, ErrorFrame, PongFrame, SyncResponseFrame } from '../../shared/protocol/server-frames';
+import type { AckFrame, BatchAckFrame, ErrorFrame, PongFrame, SyncResponseFrame } from '../../shared/protocol/server-frames';
 import { StaffSyncClientError, isRetriableWriteCode } from './errors';
 import { errorFromFrame } from './frames';
 
 /** The frames that answer a request (broadcasts answer none). */
-export type ReplyFrame = AckFrame | SyncResponseFrame | PongFrame | ErrorFrame;
+export type ReplyFrame = AckFrame | BatchAckFrame | SyncResponseFrame | PongFrame | ErrorFrame;
 
 interface Entry {
   readonly frame: ClientFrame & { requestId: string };
@@ -46,8 +46,8 @@ export class Requests {
   }
 
   /** Resolves with the ACK, or rejects with the typed error once no retry is left. */
-  write(frame: WriteFrame): Promise<AckFrame> {
-    return this.start(frame, true) as Promise<AckFrame>;
+  write(frame: WriteFrame): Promise<AckFrame | BatchAckFrame> {
+    return this.start(frame, true) as Promise<AckFrame | BatchAckFrame>;
   }
 
   /** Resolves with the reply (SYNC_RESPONSE or PONG); an ERROR reply rejects. */

@@ -14,6 +14,14 @@ export interface MessageDependencies {
   readonly fanOut: Lazy<FanOut>;
 }
 
+/** The seq a frame committed (`seq`), or the first and last of a batch's, for logs. */
+function seqRange(changes: readonly { seq: number }[] | undefined): { seq?: number; lastSeq?: number } {
+  const first = changes?.[0]?.seq;
+  const last = changes?.[changes.length - 1]?.seq;
+  if (first === undefined) return {};
+  return last === first ? { seq: first } : { seq: first, lastSeq: last };
+}
+
 export function createMessageHandler({ messageService, fanOut }: MessageDependencies) {
   return async function handler(event: WebSocketEvent): Promise<{ statusCode: number }> {
     const { connectionId, requestId } = event.requestContext;
@@ -27,16 +35,17 @@ export function createMessageHandler({ messageService, fanOut }: MessageDependen
         { body: event.body, isBinary: event.isBase64Encoded, identity, receivedAt: new Date() },
         { onWrite: () => (audience = fanout.audience(identity.orgId)) },
       );
+      const seqs = seqRange(outcome.changes);
       await Promise.all([
         fanout.reply(connectionId, outcome.reply),
         // The write is committed and acknowledged; a failed broadcast is healed by `seq` (next PONG).
         outcome.broadcast &&
           fanout
             .toOrg(identity.orgId, outcome.broadcast, { except: connectionId, ...(audience ? { pages: audience } : {}) })
-            .catch((error: unknown) => logger.error('broadcast failed', { error, seq: outcome.change?.seq })),
+            .catch((error: unknown) => logger.error('broadcast failed', { error, ...seqs })),
       ]);
       if (outcome.close) await fanout.disconnect(connectionId);
-      logger.info('frame handled', { type: outcome.reply.type, code: 'code' in outcome.reply ? outcome.reply.code : undefined, seq: outcome.change?.seq });
+      logger.info('frame handled', { type: outcome.reply.type, code: 'code' in outcome.reply ? outcome.reply.code : undefined, ...seqs });
       return { statusCode: 200 };
     } finally {
       logger.resetKeys();

@@ -9,17 +9,17 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { DeleteConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { createLambdaClient, createManagementClient } from '../../shared/aws-clients';
-import { createBroadcaster, type BroadcastResult } from '../../shared/broadcaster';
+import { createBroadcaster, type BroadcastData, type BroadcastResult } from '../../shared/broadcaster';
 import type { BroadcastConfig, ManagementConfig } from '../../shared/config';
 import type { ConnectionStore } from '../../shared/connection-store';
 import { fanOutPartitioned } from '../../shared/fanout-partition';
 import { logger } from '../../shared/logger';
 import { readAhead } from '../../shared/read-ahead';
 
-/** What the broadcaster Lambda is handed: a page of ids, or a whole org. */
+/** What the broadcaster Lambda is handed: a page of ids, or a whole org, and the frames for each. */
 export interface BroadcastJob {
   readonly orgId: string;
-  readonly data: string;
+  readonly data: BroadcastData;
   readonly connectionIds?: readonly string[];
   readonly except?: string;
 }
@@ -40,6 +40,31 @@ export interface FanOutOptions {
 
 const encode = (frame: unknown): string => (typeof frame === 'string' ? frame : JSON.stringify(frame));
 
+/** Lambda's limit for an `Event` invocation's payload is 1 MB; the ids and the JSON around them fit beside this much frame text. */
+export const HAND_OFF_FRAME_BYTES = 768 * 1024;
+
+/**
+ * The frames of one hand-off split into jobs' worth, in order. A batch larger than one job is
+ * handed off as several, which may run side by side: a client then sees a gap and heals it by
+ * seq (SYNC_REQUEST), as after any lost frame.
+ */
+export function handOffChunks(frames: readonly string[], maxBytes = HAND_OFF_FRAME_BYTES): string[][] {
+  const chunks: string[][] = [];
+  let bytes = 0;
+  for (const frame of frames) {
+    const size = Buffer.byteLength(frame, 'utf8');
+    const last = chunks[chunks.length - 1];
+    if (!last || bytes + size > maxBytes) {
+      chunks.push([frame]);
+      bytes = size;
+    } else {
+      last.push(frame);
+      bytes += size;
+    }
+  }
+  return chunks;
+}
+
 export function createFanOut({ connections, broadcastConfig, managementConfig }: FanOutOptions) {
   const { concurrency, pageSize, functionName, lambdaEndpoint } = broadcastConfig;
   // A socket per post in flight (and one for the reply), so no post waits in the agent's queue against its timeout.
@@ -47,8 +72,9 @@ export function createFanOut({ connections, broadcastConfig, managementConfig }:
   const broadcaster = createBroadcaster({ connections, management, concurrency, pageSize, logger });
   const lambda = functionName ? createLambdaClient(lambdaEndpoint ? { endpoint: lambdaEndpoint } : {}) : undefined;
 
-  async function handOff(job: BroadcastJob): Promise<BroadcastResult> {
-    await lambda!.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: JSON.stringify(job) }));
+  async function handOff(orgId: string, frames: readonly string[], connectionIds: readonly string[]): Promise<BroadcastResult> {
+    const jobs = handOffChunks(frames).map((chunk): BroadcastJob => ({ orgId, data: chunk.length === 1 ? chunk[0]! : chunk, connectionIds }));
+    await Promise.all(jobs.map((job) => lambda!.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: JSON.stringify(job) }))));
     return { sent: 0, gone: 0, failed: 0 };
   }
 
@@ -56,11 +82,13 @@ export function createFanOut({ connections, broadcastConfig, managementConfig }:
   const audience = (orgId: string): AsyncIterable<readonly string[]> => readAhead(connections.listOrgPages(orgId, pageSize));
 
   /**
-   * Posts to every connection of the org but `except`. `servedHere` pages are posted by this
-   * invocation (0: all handed off, so a webhook can answer at once); the rest are handed off.
+   * Posts the frames (in order) to every connection of the org but `except`. `servedHere` pages
+   * are posted by this invocation (0: all handed off, so a webhook can answer at once); the rest
+   * are handed off.
    */
-  async function toOrg(orgId: string, frame: unknown, { except, pages, servedHere = 1 }: Recipients = {}): Promise<BroadcastResult> {
-    const data = encode(frame);
+  async function toOrg(orgId: string, frames: readonly unknown[], { except, pages, servedHere = 1 }: Recipients = {}): Promise<BroadcastResult> {
+    const encoded = frames.map(encode);
+    const data: BroadcastData = encoded.length === 1 ? encoded[0]! : encoded;
     const recipients = pages ?? audience(orgId);
     const exceptSender = except === undefined ? {} : { except };
     if (!lambda) return broadcaster.broadcast(orgId, data, { ...exceptSender, pages: recipients });
@@ -69,7 +97,7 @@ export function createFanOut({ connections, broadcastConfig, managementConfig }:
       ...exceptSender,
       servedHere,
       serve: (connectionIds) => broadcaster.broadcastToIds(connectionIds, data, { orgId }),
-      handOff: (connectionIds) => handOff({ orgId, data, connectionIds }),
+      handOff: (connectionIds) => handOff(orgId, encoded, connectionIds),
     });
   }
 
@@ -78,7 +106,7 @@ export function createFanOut({ connections, broadcastConfig, managementConfig }:
     audience,
     toOrg,
     /** Every page handed to the broadcaster when there is one, so the webhook answers fast. */
-    toOrgInBackground: (orgId: string, frame: unknown) => toOrg(orgId, frame, { servedHere: 0 }),
+    toOrgInBackground: (orgId: string, frame: unknown) => toOrg(orgId, [frame], { servedHere: 0 }),
     /** Runs a job handed to the broadcaster Lambda. */
     run: (job: BroadcastJob): Promise<BroadcastResult> =>
       job.connectionIds

@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import { INT4_MAX, fieldError, integerSchema, staffChangesSchema, staffInputSchema, uuidSchema } from './staff-input';
 
-export const CLIENT_FRAME_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'SYNC_REQUEST', 'PING'] as const;
+export const CLIENT_FRAME_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_REQUEST', 'PING'] as const;
 export type ClientFrameType = (typeof CLIENT_FRAME_TYPES)[number];
 
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -38,6 +38,39 @@ export const staffDeleteFrameSchema = z.strictObject({
   type: z.literal('STAFF_DELETE'),
   requestId: requestIdSchema,
   payload: z.strictObject({ staffId: uuidSchema, baseVersion: baseVersionSchema }, { error: objectError }),
+});
+
+/** Most operations in one STAFF_BATCH (one transaction). */
+export const MAX_BATCH_OPERATIONS = 500;
+
+const BATCH_OPS = ['create', 'update', 'delete'] as const;
+
+/** One operation of a STAFF_BATCH: the payload of the single write it stands for, plus `op`. */
+export const batchOperationSchema = z.discriminatedUnion(
+  'op',
+  [
+    z.strictObject({ op: z.literal('create'), staff: staffInputSchema }),
+    z.strictObject({ op: z.literal('update'), staffId: uuidSchema, baseVersion: baseVersionSchema, changes: staffChangesSchema }),
+    z.strictObject({ op: z.literal('delete'), staffId: uuidSchema, baseVersion: baseVersionSchema }),
+  ],
+  { error: (issue) => (issue.code === 'invalid_union' ? `must be one of ${BATCH_OPS.join(', ')}` : objectError(issue)) },
+);
+export type BatchOperation = z.output<typeof batchOperationSchema>;
+
+export const staffBatchFrameSchema = z.strictObject({
+  type: z.literal('STAFF_BATCH'),
+  requestId: requestIdSchema,
+  payload: z.strictObject(
+    {
+      operations: z
+        .array(batchOperationSchema, { error: fieldError('an array of operations') })
+        .check(
+          z.minLength(1, { error: 'must hold at least one operation' }),
+          z.maxLength(MAX_BATCH_OPERATIONS, { error: `must hold at most ${MAX_BATCH_OPERATIONS} operations` }),
+        ),
+    },
+    { error: objectError },
+  ),
 });
 
 const syncPayloadSchema = z
@@ -78,6 +111,7 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
   staffCreateFrameSchema,
   staffUpdateFrameSchema,
   staffDeleteFrameSchema,
+  staffBatchFrameSchema,
   syncRequestFrameSchema,
   pingFrameSchema,
 ]);
@@ -85,15 +119,17 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
 export type StaffCreateFrame = z.output<typeof staffCreateFrameSchema>;
 export type StaffUpdateFrame = z.output<typeof staffUpdateFrameSchema>;
 export type StaffDeleteFrame = z.output<typeof staffDeleteFrameSchema>;
+export type StaffBatchFrame = z.output<typeof staffBatchFrameSchema>;
 export type SyncRequestFrame = z.output<typeof syncRequestFrameSchema>;
 export type PingFrame = z.output<typeof pingFrameSchema>;
 export type ClientFrame = z.output<typeof clientFrameSchema>;
-export type WriteFrame = StaffCreateFrame | StaffUpdateFrame | StaffDeleteFrame;
+export type WriteFrame = StaffCreateFrame | StaffUpdateFrame | StaffDeleteFrame | StaffBatchFrame;
 
 export const CLIENT_FRAME_SCHEMAS = {
   STAFF_CREATE: staffCreateFrameSchema,
   STAFF_UPDATE: staffUpdateFrameSchema,
   STAFF_DELETE: staffDeleteFrameSchema,
+  STAFF_BATCH: staffBatchFrameSchema,
   SYNC_REQUEST: syncRequestFrameSchema,
   PING: pingFrameSchema,
 } as const satisfies Record<ClientFrameType, z.ZodMiniType>;

@@ -8,7 +8,7 @@ import type { z } from 'zod/mini';
 import { StaffSyncError, type FieldIssue } from '../errors';
 import { CLIENT_FRAME_SCHEMAS, CLIENT_FRAME_TYPES, REQUEST_ID_PATTERN, isClientFrameType, type ClientFrame } from './client-frames';
 import { isWriteType } from './roles';
-import { BROADCAST_TYPES } from './server-frames';
+import { BROADCAST_TYPES, MAX_FRAME_BYTES } from './server-frames';
 import { SERVER_OWNED_FIELDS, TOO_LARGE_PARAM } from './staff-input';
 import { excerpt, isPlainObject, jsonNestingExceeds, utf8ByteLength } from './text';
 
@@ -17,11 +17,10 @@ export * from './client-frames';
 /** Every message type of the protocol, both directions (for `GET /` and docs). */
 export const MESSAGE_TYPES = {
   client: CLIENT_FRAME_TYPES,
-  server: ['ACK', ...BROADCAST_TYPES, 'SYNC_RESPONSE', 'PONG', 'ERROR'] as const,
+  server: ['ACK', ...BROADCAST_TYPES, 'STAFF_BATCH', 'SYNC_RESPONSE', 'PONG', 'ERROR'] as const,
 } as const;
 
-/** API Gateway's message limit; nothing larger can arrive through it. */
-export const MAX_FRAME_BYTES = 128 * 1024;
+export { MAX_FRAME_BYTES };
 /** Deepest `{`/`[` nesting accepted in a frame (frame → payload → staff → metadata leaves ~28 for metadata). */
 export const MAX_FRAME_DEPTH = 32;
 /** At most this many `details` entries in one error. */
@@ -90,7 +89,18 @@ export function parseClientFrame(body: string | undefined, isBinary: boolean): P
 
   const result = CLIENT_FRAME_SCHEMAS[type].safeParse(value);
   if (result.success) return { ok: true, frame: result.data };
-  return fail(issuesToError(type, result.error.issues), requestId);
+  return fail(issuesToError(type, firstFailingOperation(result.error.issues)), requestId);
+}
+
+const operationIndex = (issue: z.core.$ZodIssue): number | undefined =>
+  issue.path[0] === 'payload' && issue.path[1] === 'operations' && typeof issue.path[2] === 'number' ? issue.path[2] : undefined;
+
+/** A batch is refused for its first failing operation only, as the database refuses it. */
+function firstFailingOperation(issues: readonly z.core.$ZodIssue[]): readonly z.core.$ZodIssue[] {
+  const indexes = issues.map(operationIndex).filter((index): index is number => index !== undefined);
+  if (indexes.length === 0) return issues;
+  const first = Math.min(...indexes);
+  return issues.filter((issue) => (operationIndex(issue) ?? first) === first);
 }
 
 /** Maps zod issues to `VALIDATION_FAILED` (or `PAYLOAD_TOO_LARGE`) with dotted `details` paths. */

@@ -7,7 +7,7 @@ import { StaffSyncError } from '../errors';
 export const ROLES = ['admin', 'manager', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const WRITE_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE'] as const;
+export const WRITE_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH'] as const;
 export type WriteType = (typeof WRITE_TYPES)[number];
 
 export const isRole = (value: unknown): value is Role => (ROLES as readonly unknown[]).includes(value);

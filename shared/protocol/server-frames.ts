@@ -6,20 +6,39 @@
 import * as z from 'zod/mini';
 import { ERROR_CODES, type StaffSyncError } from '../errors';
 import { changeSchema, staffSchema, type Change, type Staff } from './staff';
+import { utf8ByteLength } from './text';
+
+/** API Gateway's message limit, both ways: no frame larger than this is received or posted. */
+export const MAX_FRAME_BYTES = 128 * 1024;
+/** API Gateway meters WebSocket messages in units of this size. */
+export const BILLING_UNIT_BYTES = 32 * 1024;
 
 const fieldIssueSchema = z.object({ path: z.string(), message: z.string() });
 const seqSchema = z.int().check(z.minimum(0));
 
-export const ackFrameSchema = z.object({
-  type: z.literal('ACK'),
-  requestId: z.string(),
+const writeOutcomeShape = {
   change: z.nullable(changeSchema),
   merged: z.optional(z.literal(true)),
   current: z.optional(staffSchema),
-});
+};
+
+export const ackFrameSchema = z.object({ type: z.literal('ACK'), requestId: z.string(), ...writeOutcomeShape });
+
+/** The ACK of a STAFF_BATCH: each operation's outcome, in order. */
+export const batchAckFrameSchema = z.object({ type: z.literal('ACK'), requestId: z.string(), results: z.array(z.object(writeOutcomeShape)) });
 
 export const BROADCAST_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE'] as const;
 export const broadcastFrameSchema = z.object({ type: z.enum(BROADCAST_TYPES), change: changeSchema });
+
+/** A change of a batch broadcast: who, how and when are the frame's, the same for every change of one transaction. */
+export const batchChangeSchema = z.omit(changeSchema, { actor: true, origin: true, at: true });
+export const batchBroadcastFrameSchema = z.object({
+  type: z.literal('STAFF_BATCH'),
+  actor: z.string(),
+  origin: z.enum(['ws', 'db']),
+  at: z.string(),
+  changes: z.array(batchChangeSchema),
+});
 
 export const syncResponseFrameSchema = z.object({
   type: z.literal('SYNC_RESPONSE'),
@@ -48,16 +67,21 @@ export const errorFrameSchema = z.object({
   current: z.optional(staffSchema),
 });
 
-export const serverFrameSchema = z.discriminatedUnion('type', [
+// A plain union: the two ACK shapes share their `type`.
+export const serverFrameSchema = z.union([
   ackFrameSchema,
+  batchAckFrameSchema,
   broadcastFrameSchema,
+  batchBroadcastFrameSchema,
   syncResponseFrameSchema,
   pongFrameSchema,
   errorFrameSchema,
 ]);
 
 export type AckFrame = z.output<typeof ackFrameSchema>;
+export type BatchAckFrame = z.output<typeof batchAckFrameSchema>;
 export type BroadcastFrame = z.output<typeof broadcastFrameSchema>;
+export type BatchBroadcastFrame = z.output<typeof batchBroadcastFrameSchema>;
 export type SyncResponseFrame = z.output<typeof syncResponseFrameSchema>;
 export type PongFrame = z.output<typeof pongFrameSchema>;
 export type ErrorFrame = z.output<typeof errorFrameSchema>;
@@ -80,8 +104,40 @@ export function ackFrame(requestId: string, result: WriteOutcome): AckFrame {
   return frame;
 }
 
+/** The reply to a STAFF_BATCH. */
+export const batchAckFrame = (requestId: string, results: readonly WriteOutcome[]): BatchAckFrame => ({
+  type: 'ACK',
+  requestId,
+  results: results.map((result) => {
+    const { type: _type, requestId: _id, ...outcome } = ackFrame(requestId, result);
+    return outcome;
+  }),
+});
+
 /** What every other connection of the org receives; the type follows the change's `op`. */
 export const broadcastFrame = (change: Change): BroadcastFrame => ({ type: BROADCAST_TYPE_BY_OP[change.op], change });
+
+/**
+ * A batch's changes as few STAFF_BATCH frames as fit `maxBytes` each (a frame's billed units
+ * are its bytes over 32 KB, rounded up, so full frames cost least), in seq order. A change
+ * starts a new frame when its actor, origin or time differs from the frame's.
+ */
+export function batchBroadcastFrames(changes: readonly Change[], maxBytes: number = MAX_FRAME_BYTES): BatchBroadcastFrame[] {
+  const frames: BatchBroadcastFrame[] = [];
+  let current: BatchBroadcastFrame | undefined;
+  let bytes = 0;
+  for (const { actor, origin, at, ...change } of changes) {
+    const size = utf8ByteLength(JSON.stringify(change)) + 1;
+    if (!current || current.actor !== actor || current.origin !== origin || current.at !== at || bytes + size > maxBytes) {
+      current = { type: 'STAFF_BATCH', actor, origin, at, changes: [] };
+      frames.push(current);
+      bytes = utf8ByteLength(JSON.stringify(current));
+    }
+    current.changes.push(change);
+    bytes += size;
+  }
+  return frames;
+}
 
 /** One page of a sync, as the staff store returns it. */
 export type SyncPage = Omit<SyncResponseFrame, 'type' | 'requestId'>;

@@ -15,6 +15,7 @@ export interface StaffDatabase {
       staff_create: Fn<WriteArgs & { p_staff: unknown }>;
       staff_update: Fn<WriteArgs & { p_staff_id: string; p_base_version: number; p_changes: unknown }>;
       staff_delete: Fn<WriteArgs & { p_staff_id: string; p_base_version: number }>;
+      staff_batch: Fn<WriteArgs & { p_operations: unknown }>;
       staff_changes: Fn<{ p_org_id: string; p_since_seq: number } & PageLimits>;
       staff_snapshot: Fn<{ p_org_id: string; p_snapshot_seq?: number; p_after_id?: string } & PageLimits>;
       staff_latest_seq: Fn<{ p_org_id: string }>;

@@ -16,6 +16,8 @@ export const writeResultSchema = z.object({
   replayed: flag,
 });
 
+export const batchResultSchema = z.object({ results: z.array(writeResultSchema), replayed: flag });
+
 export const deltaPageSchema = z.object({
   mode: z.literal('delta'),
   changes: z.array(changeSchema),
@@ -43,6 +45,17 @@ export interface WriteResult {
   readonly current?: Staff;
   readonly replayed?: true;
 }
+
+/** What a batch produced: each operation's result in order; `replayed` for the whole batch. */
+export interface BatchResult {
+  readonly results: readonly WriteResult[];
+  readonly replayed?: true;
+}
+
+export const toBatchResult = (raw: z.output<typeof batchResultSchema>): BatchResult => ({
+  results: raw.results.map(toWriteResult),
+  ...(raw.replayed ? { replayed: true as const } : {}),
+});
 
 export function toWriteResult(raw: z.output<typeof writeResultSchema>): WriteResult {
   return {

@@ -29,7 +29,12 @@ describe('client wire types', () => {
       same<Same<Extract<client.WriteFrame, { type: 'STAFF_UPDATE' }>['payload']['changes'], frames.StaffUpdateFrame['payload']['changes']>>(true),
       same<Same<Omit<Extract<client.WriteFrame, { type: 'STAFF_DELETE' }>, 'payload'>, Omit<frames.StaffDeleteFrame, 'payload'>>>(true),
       same<Same<Extract<client.WriteFrame, { type: 'STAFF_DELETE' }>['payload'], frames.StaffDeleteFrame['payload']>>(true),
+      same<Same<Omit<Extract<client.WriteFrame, { type: 'STAFF_BATCH' }>, 'payload'>, Omit<frames.StaffBatchFrame, 'payload'>>>(true),
+      same<Same<Extract<client.BatchOperation, { op: 'create' }>['staff'], Extract<frames.BatchOperation, { op: 'create' }>['staff']>>(true),
+      same<Same<Omit<Extract<client.BatchOperation, { op: 'update' }>, 'changes'>, Omit<Extract<frames.BatchOperation, { op: 'update' }>, 'changes'>>>(true),
+      same<Same<Extract<client.BatchOperation, { op: 'update' }>['changes'], Extract<frames.BatchOperation, { op: 'update' }>['changes']>>(true),
+      same<Same<Extract<client.BatchOperation, { op: 'delete' }>, Extract<frames.BatchOperation, { op: 'delete' }>>>(true),
     ];
-    expect(checks).toHaveLength(12);
+    expect(checks).toHaveLength(17);
   });
 });

@@ -262,6 +262,15 @@ describe('parseClientFrame', () => {
       fc.record({ staff: fc.oneof(value, staffLike) }, { requiredKeys: [] }),
       fc.record({ staffId: value, baseVersion: value, changes: fc.oneof(value, staffLike) }, { requiredKeys: [] }),
       fc.record({ sinceSeq: value, cursor: value }, { requiredKeys: [] }),
+      fc.record({
+        operations: fc.oneof(
+          value,
+          fc.array(
+            fc.oneof(value, fc.record({ op: fc.oneof(value, fc.constantFrom('create', 'update', 'delete')), staff: fc.oneof(value, staffLike), staffId: value, baseVersion: value, changes: fc.oneof(value, staffLike) }, { requiredKeys: ['op'] })),
+            { maxLength: 4 },
+          ),
+        ),
+      }),
     );
     const frame = fc.record({ type: fc.constantFrom(...MESSAGE_TYPES.client), requestId: fc.constant('r'), payload }, { requiredKeys: ['type', 'requestId'] });
     fc.assert(
@@ -284,8 +293,41 @@ describe('parseClientFrame', () => {
 describe('MESSAGE_TYPES', () => {
   it('lists every type in both directions', () => {
     expect(MESSAGE_TYPES).toEqual({
-      client: ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'SYNC_REQUEST', 'PING'],
-      server: ['ACK', 'STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'SYNC_RESPONSE', 'PONG', 'ERROR'],
+      client: ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_REQUEST', 'PING'],
+      server: ['ACK', 'STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_RESPONSE', 'PONG', 'ERROR'],
     });
+  });
+});
+
+describe('STAFF_BATCH', () => {
+  const batch = (operations: unknown) => parse({ type: 'STAFF_BATCH', requestId: 'b1', payload: { operations } });
+
+  it('accepts creates, updates and deletes, trimmed as single writes are', () => {
+    const result = batch([
+      { op: 'create', staff: { name: '  Ann  ' } },
+      { op: 'update', staffId: STAFF_ID, baseVersion: 2, changes: { position: 'Lead' } },
+      { op: 'delete', staffId: STAFF_ID, baseVersion: 3 },
+    ]);
+    expect(result.ok && result.frame.type === 'STAFF_BATCH' && result.frame.payload.operations[0]).toEqual({ op: 'create', staff: { name: 'Ann' } });
+  });
+
+  it('requires a requestId, as every write does', () => {
+    expectRefused(parse({ type: 'STAFF_BATCH', payload: { operations: [{ op: 'delete', staffId: STAFF_ID, baseVersion: 1 }] } }), 'BAD_REQUEST');
+  });
+
+  it('names only the first failing operation', () => {
+    const result = refusal(batch([{ op: 'create', staff: { name: 'A' } }, { op: 'create', staff: { name: '' } }, { op: 'delete', staffId: 'x', baseVersion: 0 }]));
+    expect(result).toMatchObject({ code: 'VALIDATION_FAILED', requestId: 'b1', details: [{ path: 'payload.operations.1.staff.name', message: 'must not be empty' }] });
+  });
+
+  it.each([
+    [[], 'payload.operations', 'must hold at least one operation'],
+    [Array.from({ length: 501 }, () => ({ op: 'delete', staffId: STAFF_ID, baseVersion: 1 })), 'payload.operations', 'must hold at most 500 operations'],
+    [[{ op: 'upsert' }], 'payload.operations.0.op', 'must be one of create, update, delete'],
+    [[7], 'payload.operations.0', 'must be a JSON object'],
+    [[{ op: 'delete', staffId: STAFF_ID, baseVersion: 1, changes: {} }], 'payload.operations.0.changes', 'is not a known field'],
+    [{}, 'payload.operations', 'must be an array of operations'],
+  ])('refuses %j at %s', (operations, path, message) => {
+    expect(refusal(batch(operations)).details).toEqual([{ path, message }]);
   });
 });
