@@ -30,6 +30,8 @@ export interface IncomingMessage {
 export interface MessageOutcome {
   /** The frame for the sender. */
   readonly reply: ServerFrame;
+  /** Frames for the sender before its reply, in order: a batch's changes, which its ACK only counts. */
+  readonly beforeReply?: readonly ServerFrame[];
   /** The frames for every other connection of the org, in order, when changes were committed now. */
   readonly broadcast?: readonly ServerFrame[];
   /** The changes behind the broadcast, for logs. */
@@ -94,8 +96,11 @@ export function createMessageService({ staffStore, onInternalError }: MessageSer
   function batchWritten(requestId: string, result: BatchResult): Omit<MessageOutcome, 'close'> {
     const reply = batchAckFrame(requestId, result.results);
     const changes = result.results.flatMap(({ change }) => (change ? [change] : []));
-    if (changes.length === 0 || result.replayed) return { reply };
-    return { reply, broadcast: batchBroadcastFrames(changes), changes };
+    if (changes.length === 0) return { reply };
+    const frames = batchBroadcastFrames(changes);
+    // A replay was broadcast when it first committed; the sender still gets the changes its ACK names.
+    if (result.replayed) return { reply, beforeReply: frames };
+    return { reply, beforeReply: frames, broadcast: frames, changes };
   }
 
   return {

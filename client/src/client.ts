@@ -3,7 +3,7 @@
  * and promise-returning writes that are retried safely (same requestId) until they are known to
  * have committed or been refused.
  */
-import type { Change, Staff, StaffChanges, StaffInput } from './protocol';
+import type { BatchResult, Change, Staff, StaffChanges, StaffInput } from './protocol';
 import { backoffDelay } from './backoff';
 import { Connection, type ConnectionStatus, type TokenSource } from './connection';
 import { Emitter } from './emitter';
@@ -102,6 +102,7 @@ export class StaffSyncClient {
       state: this.local,
       syncer: this.syncer,
       changed: () => this.stateChanged(),
+      caughtUp: (seq) => this.caughtUp(seq),
       assertOpen: (requestId) => {
         if (this.closed) throw closedError(requestId);
       },
@@ -197,7 +198,7 @@ export class StaffSyncClient {
    *   { op: 'update', staffId: grace.id, changes: { department: 'ICU' } },
    * ]);
    */
-  batch(operations: readonly BatchRequest[]): Promise<Array<Change | null>> {
+  batch(operations: readonly BatchRequest[]): Promise<BatchResult[]> {
     return this.writes.batch(operations);
   }
 
@@ -291,9 +292,8 @@ export class StaffSyncClient {
         if (frame.code === 'TOKEN_EXPIRED') this.connection.restart({ forceRefresh: true });
         return;
       default:
-        // A late ACK (its request already timed out) still carries committed changes.
-        if (this.requests.settle(frame) || frame.type !== 'ACK') return;
-        this.syncer.ingest('results' in frame ? frame.results.flatMap(({ change }) => (change ? [change] : [])) : frame.change ? [frame.change] : []);
+        // A late ACK (its request already timed out) still carries a committed change; a batch's came before it.
+        if (!this.requests.settle(frame) && frame.type === 'ACK' && 'change' in frame && frame.change) this.syncer.ingest([frame.change]);
     }
   }
 
@@ -307,6 +307,26 @@ export class StaffSyncClient {
         if (isStaffSyncClientError(error) && error.code === 'TIMEOUT') this.connection.restart({ forceRefresh: false });
       },
     );
+  }
+
+  /**
+   * Resolves once the local copy holds every change up to `seq` (a batch's changes arrive just
+   * before its ACK; if any was lost, a sync fetches it), or after the request timeout at most.
+   */
+  private caughtUp(seq: number): Promise<void> {
+    if (this.local.lastSeq >= seq || this.closed) return Promise.resolve();
+    this.syncer.heard(seq);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        off();
+        resolve();
+      };
+      const timer = setTimeout(done, this.options.requestTimeoutMs);
+      const off = this.events.on('state', () => {
+        if (this.local.lastSeq >= seq || this.closed) done();
+      });
+    });
   }
 
   private whenOpen(): Promise<void> {

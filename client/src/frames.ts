@@ -30,14 +30,17 @@ const isChange = (value: unknown): boolean =>
   isStaff(value.staff) &&
   (value.staff as Json).id === value.staffId;
 const isArrayOf = (check: (value: unknown) => boolean) => (value: unknown) => Array.isArray(value) && value.every(check);
-const isOutcome = (value: unknown): boolean => isObject(value) && (value.change === null || isChange(value.change)) && optional(value.current, isStaff);
+const isBatchResult = (value: unknown): boolean =>
+  isObject(value) && (value.op === 'create' || value.op === 'update' || value.op === 'delete') && isString(value.staffId) && (value.seq === null || isSeq(value.seq, 1)) && isSeq(value.version, 1);
 
 const CHECKS: Record<string, (frame: Json) => boolean> = {
   STAFF_CREATE: (f) => isChange(f.change),
   STAFF_UPDATE: (f) => isChange(f.change),
   STAFF_DELETE: (f) => isChange(f.change),
   STAFF_BATCH: (f) => isString(f.actor) && (f.origin === 'ws' || f.origin === 'db') && isString(f.at) && isArrayOf(isChange)(f.changes),
-  ACK: (f) => isString(f.requestId) && (f.results === undefined ? isOutcome(f) : isArrayOf(isOutcome)(f.results)),
+  ACK: (f) =>
+    isString(f.requestId) &&
+    (f.results === undefined ? (f.change === null || isChange(f.change)) && optional(f.current, isStaff) : isArrayOf(isBatchResult)(f.results)),
   SYNC_RESPONSE: (f) =>
     (f.mode === 'delta' || f.mode === 'snapshot') &&
     isSeq(f.seq) &&

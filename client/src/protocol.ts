@@ -59,6 +59,16 @@ export type BatchOperation =
   | { op: 'update'; staffId: string; baseVersion: number; changes: StaffChanges }
   | { op: 'delete'; staffId: string; baseVersion: number };
 
+/** One operation's outcome in a batch: the record's id and version after it, and its change's seq (null: nothing changed). */
+export interface BatchResult {
+  op: 'create' | 'update' | 'delete';
+  staffId: string;
+  seq: number | null;
+  version: number;
+  /** The update was merged with changes made since its `baseVersion`. */
+  merged?: true | undefined;
+}
+
 /** A write as sent; kept by persistence so a write made offline survives a reload. */
 export type WriteFrame =
   | { type: 'STAFF_CREATE'; requestId: string; payload: { staff: StaffInput } }

@@ -4,7 +4,7 @@
  * at once, and what a refusal teaches (`current`) kept.
  */
 import type { AckFrame, BatchAckFrame } from '../../shared/protocol/server-frames';
-import type { BatchOperation, Change, StaffChanges, StaffInput, WriteFrame } from './protocol';
+import type { BatchOperation, BatchResult, Change, StaffChanges, StaffInput, WriteFrame } from './protocol';
 import { StaffSyncClientError, isStaffSyncClientError } from './errors';
 import { MAX_OUTGOING_FRAME_BYTES, checkOutgoing } from './frames';
 import { utf8ByteLength } from '../../shared/protocol/text';
@@ -19,6 +19,8 @@ export interface WritesDeps {
   readonly syncer: Synchronizer;
   /** The local records changed outside the seq order (an ACK ahead of its turn, a `current`). */
   changed(): void;
+  /** Resolves once the local copy holds every change up to `seq`. */
+  caughtUp(seq: number): Promise<void>;
   /** Throws `CLOSED` once the client is closed. */
   assertOpen(requestId: string): void;
   /** Settles once a persisted state is loaded: default base versions come from it. */
@@ -99,7 +101,7 @@ export class Writes {
    * written. A default `baseVersion` is the local version, counted on by the batch's own earlier
    * operations on the same record.
    */
-  batch(requests: readonly BatchRequest[]): Promise<Array<Change | null>> {
+  batch(requests: readonly BatchRequest[]): Promise<BatchResult[]> {
     const withIds = requests.map((request) => (request.op === 'create' ? { ...request, staff: { ...request.staff, id: request.staff.id ?? uuid() } } : request));
     const ids = withIds.map((request) => (request.op === 'create' ? request.staff.id : request.staffId));
     return this.serialAll(ids, async () => {
@@ -115,17 +117,17 @@ export class Writes {
         return request.op === 'update' ? { op: 'update', staffId, baseVersion, changes: request.changes } : { op: 'delete', staffId, baseVersion };
       });
       const ack = await this.transmit({ type: 'STAFF_BATCH', requestId: uuid(), payload: { operations } });
-      return 'results' in ack ? ack.results.map((result) => result.change) : [ack.change];
+      if (!('results' in ack)) throw new StaffSyncClientError('BAD_FRAME', 'the server answered a STAFF_BATCH with a single-write ACK');
+      const last = Math.max(0, ...ack.results.map((result) => result.seq ?? 0));
+      await this.deps.caughtUp(last);
+      return ack.results;
     });
   }
 
   /** Sends again a write persisted before a reload, in its turn for its records. */
   resume(frame: WriteFrame): Promise<Change | null> {
     this.resuming.set(frame.requestId, frame);
-    return this.serialAll(idsOf(frame), async () => {
-      const ack = await this.transmit(frame);
-      return 'results' in ack ? null : ack.change;
-    });
+    return this.serialAll(idsOf(frame), () => this.send(frame));
   }
 
   /** Restored writes not yet handed to the socket. */
@@ -154,20 +156,15 @@ export class Writes {
       if (isStaffSyncClientError(error) && error.code === 'NOT_FOUND') void syncer.start();
       throw error;
     }
-    const outcomes = 'results' in ack ? ack.results : [ack];
-    const committed: Change[] = [];
-    let changed = false;
-    for (const outcome of outcomes) {
+    // A batch's changes came as STAFF_BATCH frames just before its ACK.
+    if ('results' in ack) return ack;
+    if (ack.change) {
       // Committed: show it now; its seq still takes its turn for the `change` event.
-      if (outcome.change) {
-        changed = state.applyEarly(outcome.change) || changed;
-        committed.push(outcome.change);
-      } else if (outcome.current) {
-        changed = state.applyCurrent(outcome.current) || changed;
-      }
+      if (state.applyEarly(ack.change)) this.deps.changed();
+      syncer.ingest([ack.change]);
+    } else if (ack.current && state.applyCurrent(ack.current)) {
+      this.deps.changed();
     }
-    if (changed) this.deps.changed();
-    if (committed.length > 0) syncer.ingest(committed);
     return ack;
   }
 

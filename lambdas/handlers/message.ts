@@ -36,8 +36,12 @@ export function createMessageHandler({ messageService, fanOut }: MessageDependen
         { onWrite: () => (audience = fanout.audience(identity.orgId)) },
       );
       const seqs = seqRange(outcome.changes);
+      const replied = (async () => {
+        for (const frame of outcome.beforeReply ?? []) await fanout.reply(connectionId, frame);
+        await fanout.reply(connectionId, outcome.reply);
+      })();
       await Promise.all([
-        fanout.reply(connectionId, outcome.reply),
+        replied,
         // The write is committed and acknowledged; a failed broadcast is healed by `seq` (next PONG).
         outcome.broadcast &&
           fanout

@@ -24,8 +24,21 @@ const writeOutcomeShape = {
 
 export const ackFrameSchema = z.object({ type: z.literal('ACK'), requestId: z.string(), ...writeOutcomeShape });
 
+/**
+ * One operation's outcome in a batch ACK: the record's id and version after it, and the seq of its
+ * change (null for an update that changed nothing). The changes themselves come to the sender as
+ * STAFF_BATCH frames just before the ACK, so the ACK stays small whatever the batch holds.
+ */
+export const batchResultSchema = z.object({
+  op: z.enum(['create', 'update', 'delete']),
+  staffId: z.guid(),
+  seq: z.nullable(z.int().check(z.minimum(1))),
+  version: z.int().check(z.minimum(1)),
+  merged: z.optional(z.literal(true)),
+});
+
 /** The ACK of a STAFF_BATCH: each operation's outcome, in order. */
-export const batchAckFrameSchema = z.object({ type: z.literal('ACK'), requestId: z.string(), results: z.array(z.object(writeOutcomeShape)) });
+export const batchAckFrameSchema = z.object({ type: z.literal('ACK'), requestId: z.string(), results: z.array(batchResultSchema) });
 
 export const BROADCAST_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE'] as const;
 export const broadcastFrameSchema = z.object({ type: z.enum(BROADCAST_TYPES), change: changeSchema });
@@ -80,6 +93,7 @@ export const serverFrameSchema = z.union([
 
 export type AckFrame = z.output<typeof ackFrameSchema>;
 export type BatchAckFrame = z.output<typeof batchAckFrameSchema>;
+export type BatchOperationResult = z.output<typeof batchResultSchema>;
 export type BroadcastFrame = z.output<typeof broadcastFrameSchema>;
 export type BatchBroadcastFrame = z.output<typeof batchBroadcastFrameSchema>;
 export type SyncResponseFrame = z.output<typeof syncResponseFrameSchema>;
@@ -108,9 +122,10 @@ export function ackFrame(requestId: string, result: WriteOutcome): AckFrame {
 export const batchAckFrame = (requestId: string, results: readonly WriteOutcome[]): BatchAckFrame => ({
   type: 'ACK',
   requestId,
-  results: results.map((result) => {
-    const { type: _type, requestId: _id, ...outcome } = ackFrame(requestId, result);
-    return outcome;
+  results: results.map(({ change, merged, current }): BatchOperationResult => {
+    if (change) return { op: change.op, staffId: change.staffId, seq: change.seq, version: change.version, ...(merged ? { merged: true } : {}) };
+    if (!current) throw new Error('a write result has neither a change nor the current record');
+    return { op: 'update', staffId: current.id, seq: null, version: current.version };
   }),
 });
 

@@ -7,6 +7,7 @@ import type * as client from '../../../client/src/protocol';
 import type * as staff from '../../../shared/protocol/staff';
 import type * as frames from '../../../shared/protocol/client-frames';
 import type * as input from '../../../shared/protocol/staff-input';
+import type * as server from '../../../shared/protocol/server-frames';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? (Equal<A, B> extends true ? true : 'differs only in modifiers') : 'B is wider') : 'A is wider';
@@ -34,7 +35,8 @@ describe('client wire types', () => {
       same<Same<Omit<Extract<client.BatchOperation, { op: 'update' }>, 'changes'>, Omit<Extract<frames.BatchOperation, { op: 'update' }>, 'changes'>>>(true),
       same<Same<Extract<client.BatchOperation, { op: 'update' }>['changes'], Extract<frames.BatchOperation, { op: 'update' }>['changes']>>(true),
       same<Same<Extract<client.BatchOperation, { op: 'delete' }>, Extract<frames.BatchOperation, { op: 'delete' }>>>(true),
+      same<Same<client.BatchResult, server.BatchOperationResult>>(true),
     ];
-    expect(checks).toHaveLength(17);
+    expect(checks).toHaveLength(18);
   });
 });
