@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { batch } from './batch';
 import { coldstart } from './coldstart';
 import { cost } from './cost';
 import { fanout } from './fanout';
@@ -18,7 +19,7 @@ import { createProgress } from './lib/progress';
 import type { Bench, FlagValue } from './lib/types';
 import { sync } from './sync';
 
-const ALL: readonly Bench[] = [fanout, latency, coldstart, sync, cost];
+const ALL: readonly Bench[] = [fanout, latency, coldstart, sync, batch, cost];
 
 async function main(argv: readonly string[]): Promise<number> {
   // The SDK warns once that its 2027 releases need Node 22 (Lambda runs 24); not a figure.

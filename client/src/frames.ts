@@ -7,6 +7,7 @@
 import { ERROR_CODES, type Change, type WriteFrame } from './protocol';
 import type { BatchBroadcastFrame, ErrorFrame, ServerFrame } from '../../shared/protocol/server-frames';
 import { utf8ByteLength } from '../../shared/protocol/text';
+import { expandChange } from '../../shared/protocol/batch-codec';
 import { StaffSyncClientError } from './errors';
 
 export type ParsedServerFrame = { readonly ok: true; readonly frame: ServerFrame } | { readonly ok: false; readonly error: StaffSyncClientError };
@@ -29,6 +30,13 @@ const isChange = (value: unknown): boolean =>
   isSeq(value.version, 1) &&
   isStaff(value.staff) &&
   (value.staff as Json).id === value.staffId;
+const isCompactChange = (value: unknown): boolean =>
+  isObject(value) &&
+  isSeq(value.seq, 1) &&
+  (value.op === 'create' || value.op === 'update' || value.op === 'delete') &&
+  isStaff(value.staff) &&
+  optional(value.staffId, isString) &&
+  optional(value.version, (version) => isSeq(version, 1));
 const isArrayOf = (check: (value: unknown) => boolean) => (value: unknown) => Array.isArray(value) && value.every(check);
 const isBatchResult = (value: unknown): boolean =>
   isObject(value) && (value.op === 'create' || value.op === 'update' || value.op === 'delete') && isString(value.staffId) && (value.seq === null || isSeq(value.seq, 1)) && isSeq(value.version, 1);
@@ -37,7 +45,7 @@ const CHECKS: Record<string, (frame: Json) => boolean> = {
   STAFF_CREATE: (f) => isChange(f.change),
   STAFF_UPDATE: (f) => isChange(f.change),
   STAFF_DELETE: (f) => isChange(f.change),
-  STAFF_BATCH: (f) => isString(f.actor) && (f.origin === 'ws' || f.origin === 'db') && isString(f.at) && isArrayOf(isChange)(f.changes),
+  STAFF_BATCH: (f) => isString(f.orgId) && isString(f.actor) && (f.origin === 'ws' || f.origin === 'db') && isString(f.at) && isArrayOf(isCompactChange)(f.changes),
   ACK: (f) =>
     isString(f.requestId) &&
     (f.results === undefined ? (f.change === null || isChange(f.change)) && optional(f.current, isStaff) : isArrayOf(isBatchResult)(f.results)),
@@ -71,9 +79,8 @@ export function parseServerFrame(data: unknown): ParsedServerFrame {
   return { ok: false, error: new StaffSyncClientError('BAD_FRAME', `received a frame that is not the protocol: ${excerpt(data)}`) };
 }
 
-/** A batch broadcast's changes, each whole again (its actor, origin and time are the frame's). */
-export const changesOfBatch = ({ actor, origin, at, changes }: BatchBroadcastFrame): Change[] =>
-  changes.map((change) => ({ ...change, actor, origin, at }));
+/** A batch broadcast's changes, each whole again. */
+export const changesOfBatch = (frame: BatchBroadcastFrame): Change[] => frame.changes.map((change) => expandChange(change, frame));
 
 /** A server `ERROR` frame as the typed error the caller receives. */
 export const errorFromFrame = (frame: ErrorFrame): StaffSyncClientError =>

@@ -6,6 +6,7 @@
 import * as z from 'zod/mini';
 import { ERROR_CODES, type StaffSyncError } from '../errors';
 import { changeSchema, staffSchema, type Change, type Staff } from './staff';
+import { compactChange } from './batch-codec';
 import { utf8ByteLength } from './text';
 
 /** API Gateway's message limit, both ways: no frame larger than this is received or posted. */
@@ -43,10 +44,23 @@ export const batchAckFrameSchema = z.object({ type: z.literal('ACK'), requestId:
 export const BROADCAST_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE'] as const;
 export const broadcastFrameSchema = z.object({ type: z.enum(BROADCAST_TYPES), change: changeSchema });
 
-/** A change of a batch broadcast: who, how and when are the frame's, the same for every change of one transaction. */
-export const batchChangeSchema = z.omit(changeSchema, { actor: true, origin: true, at: true });
+/** A change of a batch broadcast in its compact form (batch-codec.ts: what it leaves out and why). */
+export const batchChangeSchema = z.object({
+  seq: z.int().check(z.minimum(1)),
+  op: z.enum(['create', 'update', 'delete']),
+  staff: z.extend(z.omit(staffSchema, { orgId: true, updatedBy: true, createdAt: true, updatedAt: true }), {
+    orgId: z.optional(z.string()),
+    updatedBy: z.optional(z.string()),
+    createdAt: z.optional(z.string()),
+    updatedAt: z.optional(z.string()),
+  }),
+  staffId: z.optional(z.guid()),
+  version: z.optional(z.int().check(z.minimum(1))),
+  changedFields: z.optional(z.array(z.string())),
+});
 export const batchBroadcastFrameSchema = z.object({
   type: z.literal('STAFF_BATCH'),
+  orgId: z.string(),
   actor: z.string(),
   origin: z.enum(['ws', 'db']),
   at: z.string(),
@@ -141,14 +155,18 @@ export function batchBroadcastFrames(changes: readonly Change[], maxBytes: numbe
   const frames: BatchBroadcastFrame[] = [];
   let current: BatchBroadcastFrame | undefined;
   let bytes = 0;
-  for (const { actor, origin, at, ...change } of changes) {
-    const size = utf8ByteLength(JSON.stringify(change)) + 1;
-    if (!current || current.actor !== actor || current.origin !== origin || current.at !== at || bytes + size > maxBytes) {
-      current = { type: 'STAFF_BATCH', actor, origin, at, changes: [] };
+  for (const change of changes) {
+    const { actor, origin, at } = change;
+    const orgId = change.staff.orgId;
+    const same = current && current.orgId === orgId && current.actor === actor && current.origin === origin && current.at === at;
+    const compact = compactChange(change, same ? current! : { orgId, actor, at });
+    const size = utf8ByteLength(JSON.stringify(compact)) + 1;
+    if (!current || !same || bytes + size > maxBytes) {
+      current = { type: 'STAFF_BATCH', orgId, actor, origin, at, changes: [] };
       frames.push(current);
       bytes = utf8ByteLength(JSON.stringify(current));
     }
-    current.changes.push(change);
+    current.changes.push(compact);
     bytes += size;
   }
   return frames;

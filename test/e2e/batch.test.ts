@@ -10,7 +10,8 @@ import { TestClient, type Frame } from './support/client';
 import { createStaff } from './support/staff';
 import { newOrgId, stage, tokenFor } from './support/stage';
 
-type BatchChange = { seq: number; op: string; staffId: string; version: number; staff: { name: string } };
+/** A change as a STAFF_BATCH frame carries it (compact: `staffId` only when it is not `staff.id`). */
+type BatchChange = { seq: number; op: string; staffId?: string; staff: { id: string; name: string } };
 
 describe('STAFF_BATCH', () => {
   const orgId = newOrgId();
@@ -54,13 +55,13 @@ describe('STAFF_BATCH', () => {
 
     for (const observer of observers) {
       await observer.waitFor(() => batchChanges(observer).some((change) => change.seq === seq + 3));
-      expect(batchChanges(observer).map((change) => [change.seq, change.op, change.staffId])).toEqual([
+      expect(batchChanges(observer).map((change) => [change.seq, change.op, change.staffId ?? change.staff.id])).toEqual([
         [seq + 1, 'create', id],
         [seq + 2, 'update', id],
         [seq + 3, 'delete', staff.id],
       ]);
       const frame = observer.frames.find((candidate) => candidate.type === 'STAFF_BATCH')!;
-      expect(frame).toMatchObject({ actor: expect.any(String), origin: 'ws', at: expect.stringMatching(/Z$/) });
+      expect(frame).toMatchObject({ orgId, actor: expect.any(String), origin: 'ws', at: expect.stringMatching(/Z$/) });
     }
     // The sender gets the same changes just before its ACK, which only counts them.
     const ackAt = writer.frames.indexOf(ack);
