@@ -86,3 +86,19 @@ describe('writes nothing and names the first failing operation', () => {
     expect(await footprint(db)).toEqual(before);
   });
 });
+
+it("cannot reach another org's records: NOT_FOUND and nothing written", async () => {
+  const [mine, theirs] = [newOrg(), newOrg()];
+  const foreign = await seedStaff(db, theirs, { name: 'Theirs' });
+  const before = await footprint(db);
+  for (const operation of [
+    { op: 'update', staffId: foreign.id, baseVersion: 1, changes: { name: 'Taken' } },
+    { op: 'delete', staffId: foreign.id, baseVersion: 1 },
+  ]) {
+    const error = await sqlErrorOf(batchStaff(db, mine, [{ op: 'create', staff: { name: 'Mine' } }, operation]));
+    expect(error.code).toBe('PT404');
+  }
+  const taken = await sqlErrorOf(batchStaff(db, mine, [{ op: 'create', staff: { id: foreign.id, name: 'Same id' } }]));
+  expect({ code: taken.code, details: taken.details }).toEqual({ code: 'PT422', details: [{ path: 'payload.operations.0.staff.id', message: 'id already in use' }] });
+  expect(await footprint(db)).toEqual(before);
+});
