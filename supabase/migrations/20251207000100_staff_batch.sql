@@ -1,4 +1,4 @@
--- staff-sync: STAFF_BATCH (docs/protocol.md §6.4): up to 500 creates, updates and deletes in one
+-- staff-sync: STAFF_BATCH (docs/protocol.md §6.1): up to 500 creates, updates and deletes in one
 -- transaction under one idempotency key. The single-record writes' rules now live in
 -- staff_apply_create/update/delete, which take the path their errors name (payload for a single
 -- write, payload.operations.N for the N-th operation of a batch); staff_create/update/delete are

@@ -1,5 +1,5 @@
 /**
- * STAFF_BATCH over real sockets (docs/protocol.md §6.4): one ACK with every result, the org's
+ * STAFF_BATCH over real sockets (docs/protocol.md §6.1): one ACK with every result, the org's
  * other clients get the changes as STAFF_BATCH frames in seq order, a refused batch writes
  * nothing, a viewer may not send one, and the SDK's `batch()` converges another SDK client.
  */

@@ -1,4 +1,4 @@
-/** STAFF_BATCH (docs/protocol.md §6.4): one transaction, results in order, nothing written on a failure. */
+/** STAFF_BATCH (docs/protocol.md §6.1): one transaction, results in order, nothing written on a failure. */
 import type { PGlite } from '@electric-sql/pglite';
 import { randomUUID } from 'node:crypto';
 import { freshDb, sqlErrorOf } from '../helpers/pglite';
