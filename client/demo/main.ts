@@ -2,7 +2,8 @@
  * The staff-sync demo page (served by the local stage at /demo): pick an org and a role, get a
  * token from `POST /local/token`, and watch the staff list stay in sync across tabs.
  */
-import { connect, indexedDbStorage, isStaffSyncClientError, type Staff, type StaffSyncClient } from '../src';
+import { connect, indexedDbStorage, isStaffSyncClientError, splitBatch, type Staff, type StaffSyncClient } from '../src';
+import { staffFromCsv } from './csv';
 import { Editor } from './editor';
 import { byId, logLine, renderRows } from './view';
 
@@ -82,6 +83,32 @@ async function remove(record: Staff): Promise<void> {
   }
 }
 
+/**
+ * Imports a CSV in batches the gateway accepts, one transaction each: a refused batch names its
+ * first bad row (payload.operations.N → the file's line) and the import stops there.
+ */
+async function importCsv(file: File): Promise<void> {
+  const { rows, problems } = staffFromCsv(await file.text());
+  for (const problem of problems) log(`${file.name}: ${problem}`, 'error');
+  if (problems.length > 0 || !client) return;
+  const batches = splitBatch(rows.map((staff) => ({ op: 'create' as const, staff })));
+  let done = 0;
+  for (const batch of batches) {
+    try {
+      await client.batch(batch);
+    } catch (error) {
+      if (!isStaffSyncClientError(error)) throw error;
+      const detail = error.details?.[0];
+      const index = detail ? /^payload\.operations\.(\d+)\.staff\.?(.*)$/.exec(detail.path) : null;
+      const where = index ? `line ${done + Number(index[1]) + 2}${index[2] ? `, ${index[2]}` : ''}: ${detail!.message}` : error.message;
+      log(`${file.name}: import stopped after ${done} of ${rows.length} rows (${error.code}) at ${where}`, 'error');
+      return;
+    }
+    done += batch.length;
+    log(`${file.name}: imported ${done} of ${rows.length} rows`);
+  }
+}
+
 function render(): void {
   const staff = client?.list() ?? [];
   const canWrite = client !== undefined && role !== 'viewer';
@@ -90,6 +117,8 @@ function render(): void {
   byId('seq').textContent = client ? String(client.state.lastSeq) : '–';
   byId('count').textContent = client ? `(${staff.length})` : '';
   byId<HTMLButtonElement>('new').disabled = !canWrite;
+  byId<HTMLInputElement>('import-csv').disabled = !canWrite;
+  byId('import-label').classList.toggle('disabled', !canWrite);
   const empty = byId('empty');
   empty.hidden = staff.length > 0;
   empty.textContent = !client ? 'Connect to an organisation to see its staff.' : client.state.synced ? (role === 'viewer' ? 'No staff yet (viewers cannot add any).' : 'No staff yet: add the first one.') : 'Loading…';
@@ -106,6 +135,12 @@ byId('disconnect').onclick = () => {
   log('disconnected');
 };
 byId('new').onclick = () => editor.open();
+byId<HTMLInputElement>('import-csv').addEventListener('change', (event) => {
+  const input = event.target as HTMLInputElement;
+  const file = input.files?.[0];
+  input.value = '';
+  if (file) void importCsv(file);
+});
 
 const presetOrg = params.get('org');
 const presetRole = params.get('role');

@@ -77,4 +77,16 @@ browserSuite('demo page')('demo page in headless Chromium', () => {
     await row(a, 'Midwife').waitFor();
     expect(await a.isVisible('#conflict')).toBe(false);
   }, 30_000);
+
+  it('imports a CSV in batches that the other page receives, and names a bad line', async () => {
+    const lines = Array.from({ length: 300 }, (_, i) => `"Imported, ${i}",Ward ${i % 3},${1000 + i}`);
+    await a.setInputFiles('#import-csv', { name: 'staff.csv', mimeType: 'text/csv', buffer: Buffer.from(`name,department,displayOrder\n${lines.join('\n')}\n`) });
+    await a.waitForSelector('#log :text("staff.csv: imported 300 of 300 rows")');
+    await b.waitForFunction(() => document.querySelector('#count')?.textContent === '(302)');
+    expect(await row(b, 'Imported, 299').locator('td').nth(2).textContent()).toBe('Ward 2');
+
+    await a.setInputFiles('#import-csv', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('name,startDate\nFine,\nBroken,2024-02-30\n') });
+    await a.waitForSelector('#log :text("bad.csv: import stopped after 0 of 2 rows (VALIDATION_FAILED) at line 3, startDate")');
+    expect(await b.textContent('#count')).toBe('(302)');
+  }, 60_000);
 });
