@@ -186,6 +186,21 @@ describe('broadcaster', () => {
     two.client.close();
   });
 
+  it('posts several frames (a batch) to each connection in order, and stops at a gone one', async () => {
+    const org = newOrg();
+    const [one, two] = await Promise.all([connect(org), connect(org)]);
+    await remember('batch-gone', org);
+
+    const result = await broadcaster({ concurrency: 1 }).broadcast(org, ['f1', 'f2', 'f3']);
+
+    // 3 posts to each live connection; the gone one answers 410 once and gets no more posts.
+    expect(result).toEqual({ sent: 6, gone: 1, failed: 0 });
+    for (const { client } of [one, two]) expect([await client.next(), await client.next(), await client.next()]).toEqual(['f1', 'f2', 'f3']);
+    await expectNothingBefore(one.client, one.connectionId);
+    one.client.close();
+    two.client.close();
+  });
+
   it('rejects with UPSTREAM_UNAVAILABLE when the org index cannot be read', async () => {
     const failing: ConnectionStore = {
       ...store,
