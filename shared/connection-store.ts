@@ -13,8 +13,18 @@ import {
 import { StaffSyncError } from './errors';
 import type { Role } from './protocol/roles';
 
-/** The global secondary index on `orgId` (sort `connectionId`, keys only) that fan-out queries. */
+/** The global secondary index on `orgId` (sort `connectionId`) that fan-out and presence query. */
 export const ORG_INDEX_NAME = 'orgId-index';
+/** What the org index holds besides its keys: who is connected, for presence, without a read per record. */
+export const ORG_INDEX_ATTRIBUTES = ['userId', 'role', 'connectedAt'] as const;
+
+/** One connection of an org as presence shows it. */
+export interface OrgMember {
+  readonly connectionId: string;
+  readonly userId: string;
+  readonly role: Role;
+  readonly connectedAt: number;
+}
 
 export interface ConnectionRecord {
   readonly connectionId: string;
@@ -41,6 +51,8 @@ export interface ConnectionStore {
   get(connectionId: string): Promise<ConnectionRecord | undefined>;
   /** The org's connection ids, one page (at most `pageSize` ids, never empty) per iteration. */
   listOrgPages(orgId: string, pageSize: number): AsyncIterable<string[]>;
+  /** Every connection of the org with who holds it, from the org index (eventually consistent). */
+  listOrgMembers(orgId: string): Promise<OrgMember[]>;
   /** A cheap read proving the table answers (the health check); rejects like every other call. */
   ping(signal?: AbortSignal): Promise<void>;
 }
@@ -96,6 +108,30 @@ export function createConnectionStore(options: ConnectionStoreOptions): Connecti
     }
   };
 
+  /** The org index page by page, each item with only the `attributes` asked for. */
+  async function* orgIndexPages(orgId: string, attributes: readonly string[], limit?: number): AsyncGenerator<Record<string, unknown>[]> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await call('Query', () =>
+        client.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: indexName,
+            KeyConditionExpression: 'orgId = :orgId',
+            ExpressionAttributeValues: { ':orgId': orgId },
+            // `role` is a DynamoDB reserved word: every name goes through a placeholder.
+            ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', '),
+            ExpressionAttributeNames: Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name])),
+            ...(limit === undefined ? {} : { Limit: limit }),
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      yield page.Items ?? [];
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
   return {
     put: (record) =>
       call('PutItem', async () => {
@@ -121,27 +157,20 @@ export function createConnectionStore(options: ConnectionStoreOptions): Connecti
         );
       }),
 
+    async listOrgMembers(orgId) {
+      const members: OrgMember[] = [];
+      for await (const items of orgIndexPages(orgId, ['connectionId', ...ORG_INDEX_ATTRIBUTES])) {
+        for (const item of items) members.push({ connectionId: String(item.connectionId), userId: String(item.userId), role: item.role as Role, connectedAt: Number(item.connectedAt) });
+      }
+      return members;
+    },
+
     async *listOrgPages(orgId, pageSize) {
       if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await call('Query', () =>
-          client.send(
-            new QueryCommand({
-              TableName: tableName,
-              IndexName: indexName,
-              KeyConditionExpression: 'orgId = :orgId',
-              ExpressionAttributeValues: { ':orgId': orgId },
-              ProjectionExpression: 'connectionId',
-              Limit: pageSize,
-              ExclusiveStartKey: startKey,
-            }),
-          ),
-        );
-        const ids = (page.Items ?? []).map((item) => String(item.connectionId));
+      for await (const items of orgIndexPages(orgId, ['connectionId'], pageSize)) {
+        const ids = items.map((item) => String(item.connectionId));
         if (ids.length > 0) yield ids;
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      }
     },
   };
 }

@@ -14,11 +14,14 @@ import {
   broadcastFrame,
   errorFrame,
   pongFrame,
+  presenceFrame,
   syncResponseFrame,
   type ServerFrame,
 } from './protocol/server-frames';
 import type { Change } from './protocol/staff';
 import type { BatchResult, StaffStore, WriteResult } from './staff-store';
+import type { ConnectionStore } from './connection-store';
+import { presenceMembers } from './presence';
 
 export interface IncomingMessage {
   readonly body: string | undefined;
@@ -50,11 +53,13 @@ export interface HandleHooks {
 
 export interface MessageServiceOptions {
   readonly staffStore: StaffStore;
+  /** Who is connected to an org (the connections table's org index). */
+  readonly presence: Pick<ConnectionStore, 'listOrgMembers'>;
   /** Called for failures that are bugs (INTERNAL), with the request id, so they are logged once. */
   readonly onInternalError?: (error: unknown, requestId: string | undefined) => void;
 }
 
-export function createMessageService({ staffStore, onInternalError }: MessageServiceOptions) {
+export function createMessageService({ staffStore, presence, onInternalError }: MessageServiceOptions) {
   async function execute(frame: ClientFrame, identity: Identity, hooks: HandleHooks): Promise<Omit<MessageOutcome, 'close'>> {
     const ctx = { orgId: identity.orgId, userId: identity.userId };
     switch (frame.type) {
@@ -62,6 +67,8 @@ export function createMessageService({ staffStore, onInternalError }: MessageSer
         return { reply: pongFrame(frame.requestId, await staffStore.latestSeq(identity.orgId)) };
       case 'SYNC_REQUEST':
         return { reply: syncResponseFrame(frame.requestId, await staffStore.sync(ctx, frame.payload)) };
+      case 'PRESENCE_REQUEST':
+        return { reply: presenceFrame(frame.requestId, presenceMembers(await presence.listOrgMembers(identity.orgId))) };
       case 'STAFF_CREATE':
       case 'STAFF_UPDATE':
       case 'STAFF_DELETE':

@@ -3,7 +3,7 @@
  * and promise-returning writes that are retried safely (same requestId) until they are known to
  * have committed or been refused.
  */
-import type { BatchResult, Change, Staff, StaffChanges, StaffInput } from './protocol';
+import type { BatchResult, Change, PresenceMember, Staff, StaffChanges, StaffInput } from './protocol';
 import { backoffDelay } from './backoff';
 import { Connection, type ConnectionStatus, type TokenSource } from './connection';
 import { Emitter } from './emitter';
@@ -200,6 +200,19 @@ export class StaffSyncClient {
    */
   batch(operations: readonly BatchRequest[]): Promise<BatchResult[]> {
     return this.writes.batch(operations);
+  }
+
+  /**
+   * Who is connected to the org now: one member per open connection (the same user may have
+   * several), oldest first, this client included. A just-opened connection may take a moment
+   * to be listed (the org index is eventually consistent).
+   */
+  async presence(): Promise<PresenceMember[]> {
+    if (this.closed) throw closedError();
+    await this.whenOpen();
+    const reply = await this.requests.read({ type: 'PRESENCE_REQUEST', requestId: uuid() });
+    if (reply.type !== 'PRESENCE') throw new StaffSyncClientError('BAD_FRAME', `expected PRESENCE, got ${reply.type}`);
+    return reply.members;
   }
 
   /** Asks for everything since `lastSeq` (a snapshot the first time) and resolves when caught up. */

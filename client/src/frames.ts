@@ -57,6 +57,10 @@ const CHECKS: Record<string, (frame: Json) => boolean> = {
     optional(f.staff, isArrayOf(isStaff)) &&
     optional(f.cursor, isString) &&
     optional(f.requestId, isString),
+  PRESENCE: (f) =>
+    f.event === 'snapshot' &&
+    optional(f.requestId, isString) &&
+    isArrayOf((m) => isObject(m) && isString(m.memberId) && isString(m.userId) && isString(m.role) && isString(m.connectedAt))(f.members),
   PONG: (f) => isSeq(f.seq) && optional(f.requestId, isString),
   ERROR: (f) =>
     (ERROR_CODES as readonly unknown[]).includes(f.code) && isString(f.message) && optional(f.requestId, isString) && optional(f.current, isStaff),

@@ -7,6 +7,6 @@ export { indexedDbStorage, memoryStorage } from './persistence';
 export type { ClientStorage, IndexedDbStorageOptions, PersistedState } from './persistence';
 export { CLIENT_ERROR_CODES, StaffSyncClientError, isStaffSyncClientError } from './errors';
 export type { ClientErrorCode, StaffSyncErrorCode } from './errors';
-export type { BatchOperation, BatchResult, Change, EmploymentType, ErrorCode, FieldIssue, Staff, StaffChanges, StaffFields, StaffInput, StaffStatus, WriteFrame } from './protocol';
+export type { BatchOperation, BatchResult, Change, PresenceMember, EmploymentType, ErrorCode, FieldIssue, Staff, StaffChanges, StaffFields, StaffInput, StaffStatus, WriteFrame } from './protocol';
 export { splitBatch } from './writes';
 export type { BatchRequest } from './writes';

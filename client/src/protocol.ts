@@ -69,6 +69,15 @@ export interface BatchResult {
   merged?: true | undefined;
 }
 
+/** One connection of the org: `memberId` is stable while it stays connected. */
+export interface PresenceMember {
+  memberId: string;
+  userId: string;
+  role: 'admin' | 'manager' | 'viewer';
+  /** ISO time the connection opened. */
+  connectedAt: string;
+}
+
 /** A write as sent; kept by persistence so a write made offline survives a reload. */
 export type WriteFrame =
   | { type: 'STAFF_CREATE'; requestId: string; payload: { staff: StaffInput } }

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 
 /** The org index the broadcaster pages through (`shared/connection-store.ts` queries it by this name). */
 export { ORG_INDEX_NAME } from '../../shared/connection-store';
-import { ORG_INDEX_NAME } from '../../shared/connection-store';
+import { ORG_INDEX_ATTRIBUTES, ORG_INDEX_NAME } from '../../shared/connection-store';
 
 /** The TTL attribute: epoch SECONDS (DynamoDB TTL ignores milliseconds). */
 export const TTL_ATTRIBUTE = 'expiresAt';
@@ -40,8 +40,10 @@ export class ConnectionsTable extends Construct {
           indexName: ORG_INDEX_NAME,
           partitionKey: { name: 'orgId', type: AttributeType.STRING },
           sortKey: { name: 'connectionId', type: AttributeType.STRING },
-          // Fan-out needs only the connection ids, which the keys already are.
-          projectionType: ProjectionType.KEYS_ONLY,
+          // Fan-out reads only the keys; presence also who holds each connection. Projecting those
+          // few small attributes lets one query answer both, with no read per record.
+          projectionType: ProjectionType.INCLUDE,
+          nonKeyAttributes: [...ORG_INDEX_ATTRIBUTES],
         },
       ],
       // No point-in-time recovery: every record expires within 2 hours and is rewritten when

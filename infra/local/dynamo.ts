@@ -4,7 +4,7 @@
  * died with the previous process. TTL is not configured (dynalite has no UpdateTimeToLive);
  * expiry is the deployed table's job, and the 410 prune's.
  */
-import { ORG_INDEX_NAME } from '../../shared/connection-store';
+import { ORG_INDEX_ATTRIBUTES, ORG_INDEX_NAME } from '../../shared/connection-store';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -68,7 +68,7 @@ export async function ensureConnectionsTable(client: DynamoDBClient, tableName: 
             { AttributeName: 'orgId', KeyType: 'HASH' },
             { AttributeName: 'connectionId', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...ORG_INDEX_ATTRIBUTES] },
         },
       ],
     }),

@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import { INT4_MAX, fieldError, integerSchema, staffChangesSchema, staffInputSchema, uuidSchema } from './staff-input';
 
-export const CLIENT_FRAME_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_REQUEST', 'PING'] as const;
+export const CLIENT_FRAME_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_REQUEST', 'PRESENCE_REQUEST', 'PING'] as const;
 export type ClientFrameType = (typeof CLIENT_FRAME_TYPES)[number];
 
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -107,12 +107,20 @@ export const pingFrameSchema = z.strictObject({
   payload: z.optional(z.strictObject({}, { error: objectError })),
 });
 
+/** Who is connected to the org (a read: `requestId` optional, echoed). */
+export const presenceRequestFrameSchema = z.strictObject({
+  type: z.literal('PRESENCE_REQUEST'),
+  requestId: z.optional(requestIdSchema),
+  payload: z.optional(z.strictObject({}, { error: objectError })),
+});
+
 export const clientFrameSchema = z.discriminatedUnion('type', [
   staffCreateFrameSchema,
   staffUpdateFrameSchema,
   staffDeleteFrameSchema,
   staffBatchFrameSchema,
   syncRequestFrameSchema,
+  presenceRequestFrameSchema,
   pingFrameSchema,
 ]);
 
@@ -122,6 +130,7 @@ export type StaffDeleteFrame = z.output<typeof staffDeleteFrameSchema>;
 export type StaffBatchFrame = z.output<typeof staffBatchFrameSchema>;
 export type SyncRequestFrame = z.output<typeof syncRequestFrameSchema>;
 export type PingFrame = z.output<typeof pingFrameSchema>;
+export type PresenceRequestFrame = z.output<typeof presenceRequestFrameSchema>;
 export type ClientFrame = z.output<typeof clientFrameSchema>;
 export type WriteFrame = StaffCreateFrame | StaffUpdateFrame | StaffDeleteFrame | StaffBatchFrame;
 
@@ -131,6 +140,7 @@ export const CLIENT_FRAME_SCHEMAS = {
   STAFF_DELETE: staffDeleteFrameSchema,
   STAFF_BATCH: staffBatchFrameSchema,
   SYNC_REQUEST: syncRequestFrameSchema,
+  PRESENCE_REQUEST: presenceRequestFrameSchema,
   PING: pingFrameSchema,
 } as const satisfies Record<ClientFrameType, z.ZodMiniType>;
 

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { ERROR_CODES, type StaffSyncError } from '../errors';
+import { ROLES } from './roles';
 import { changeSchema, staffSchema, type Change, type Staff } from './staff';
 import { compactChange } from './batch-codec';
 import { utf8ByteLength } from './text';
@@ -78,6 +79,22 @@ export const syncResponseFrameSchema = z.object({
   cursor: z.optional(z.string()),
 });
 
+/** One connection of the org: `memberId` is stable for the connection's life and reveals nothing of it. */
+export const presenceMemberSchema = z.object({
+  memberId: z.string(),
+  userId: z.string(),
+  role: z.enum(ROLES),
+  connectedAt: z.string(),
+});
+
+/** The reply to PRESENCE_REQUEST: every connection of the org, oldest first. */
+export const presenceFrameSchema = z.object({
+  type: z.literal('PRESENCE'),
+  requestId: z.optional(z.string()),
+  event: z.literal('snapshot'),
+  members: z.array(presenceMemberSchema),
+});
+
 export const pongFrameSchema = z.object({
   type: z.literal('PONG'),
   requestId: z.optional(z.string()),
@@ -101,6 +118,7 @@ export const serverFrameSchema = z.union([
   broadcastFrameSchema,
   batchBroadcastFrameSchema,
   syncResponseFrameSchema,
+  presenceFrameSchema,
   pongFrameSchema,
   errorFrameSchema,
 ]);
@@ -112,6 +130,8 @@ export type BroadcastFrame = z.output<typeof broadcastFrameSchema>;
 export type BatchBroadcastFrame = z.output<typeof batchBroadcastFrameSchema>;
 export type SyncResponseFrame = z.output<typeof syncResponseFrameSchema>;
 export type PongFrame = z.output<typeof pongFrameSchema>;
+export type PresenceMember = z.output<typeof presenceMemberSchema>;
+export type PresenceFrame = z.output<typeof presenceFrameSchema>;
 export type ErrorFrame = z.output<typeof errorFrameSchema>;
 export type ServerFrame = z.output<typeof serverFrameSchema>;
 
@@ -181,6 +201,12 @@ export function syncResponseFrame(requestId: string | undefined, page: SyncPage)
   if (page.changes) frame.changes = page.changes;
   if (page.staff) frame.staff = page.staff;
   if (page.cursor !== undefined) frame.cursor = page.cursor;
+  return frame;
+}
+
+export function presenceFrame(requestId: string | undefined, members: PresenceMember[]): PresenceFrame {
+  const frame: PresenceFrame = { type: 'PRESENCE', event: 'snapshot', members };
+  if (requestId !== undefined) frame.requestId = requestId;
   return frame;
 }
 

@@ -122,7 +122,7 @@ describe('connections table', () => {
     });
   });
 
-  it('indexes connections by org (sort connectionId) with keys only, for fan-out', () => {
+  it('indexes connections by org (sort connectionId) with who holds them, for fan-out and presence', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       GlobalSecondaryIndexes: [
         {
@@ -131,7 +131,7 @@ describe('connections table', () => {
             { AttributeName: 'orgId', KeyType: 'HASH' },
             { AttributeName: 'connectionId', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['userId', 'role', 'connectedAt'] },
         },
       ],
     });

@@ -9,24 +9,29 @@ import type { Identity } from '../../shared/auth';
 import { createMessageService, type MessageService } from '../../shared/message-service';
 import type { Role } from '../../shared/protocol/roles';
 import { createStaffStore } from '../../shared/staff-store';
+import { createConnectionStore } from '../../shared/connection-store';
+import { startTestDynamo, type TestDynamo } from '../helpers/dynalite';
 import { startTestSupabase } from '../helpers/local-supabase';
 
 let supabase: LocalSupabase;
+let dynamo: TestDynamo;
 let service: MessageService;
 let rpcsAnswered = 0;
 
 beforeAll(async () => {
-  supabase = await startTestSupabase();
+  [supabase, dynamo] = await Promise.all([startTestSupabase(), startTestDynamo()]);
+  const presence = createConnectionStore({ client: dynamo.documents, tableName: dynamo.tableName });
   const countingFetch: typeof fetch = async (input, init) => {
     const response = await fetch(input, init);
     rpcsAnswered += 1;
     return response;
   };
-  service = createMessageService({ staffStore: createStaffStore({ url: supabase.url, serviceKey: supabase.serviceKey, fetch: countingFetch }) });
+  service = createMessageService({ presence, staffStore: createStaffStore({ url: supabase.url, serviceKey: supabase.serviceKey, fetch: countingFetch }) });
 }, 60_000);
 
 afterAll(async () => {
   await supabase?.close();
+  await dynamo?.close();
 });
 
 const orgId = `org-${randomUUID().slice(0, 8)}`;

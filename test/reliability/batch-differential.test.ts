@@ -15,18 +15,23 @@ import fc from 'fast-check';
 import type { LocalSupabase } from '../../infra/local/db';
 import { createMessageService, type MessageService } from '../../shared/message-service';
 import { createStaffStore } from '../../shared/staff-store';
+import { createConnectionStore } from '../../shared/connection-store';
+import { startTestDynamo, type TestDynamo } from '../helpers/dynalite';
 import { startTestSupabase } from '../helpers/local-supabase';
 
 let supabase: LocalSupabase;
+let dynamo: TestDynamo;
 let service: MessageService;
 
 beforeAll(async () => {
-  supabase = await startTestSupabase();
-  service = createMessageService({ staffStore: createStaffStore({ url: supabase.url, serviceKey: supabase.serviceKey }) });
+  [supabase, dynamo] = await Promise.all([startTestSupabase(), startTestDynamo()]);
+  const presence = createConnectionStore({ client: dynamo.documents, tableName: dynamo.tableName });
+  service = createMessageService({ presence, staffStore: createStaffStore({ url: supabase.url, serviceKey: supabase.serviceKey }) });
 }, 60_000);
 
 afterAll(async () => {
   await supabase?.close();
+  await dynamo?.close();
 });
 
 type Reply = Record<string, unknown> & { type: string; code?: string; details?: Array<{ path: string; message: string }> };

@@ -9,13 +9,15 @@ import { staffStoreFrom } from './staff-store';
 
 export function messageDependencies(env: Env): MessageDependencies {
   const staffStore = staffStoreFrom(env);
+  const connections = connectionsFrom(env);
   return {
     messageService: lazy(async () =>
       createMessageService({
         staffStore: await staffStore(),
+        presence: connections,
         onInternalError: (error, requestId) => logger.error('internal error', { error, frameRequestId: requestId }),
       }),
     ),
-    fanOut: fanOutFrom(env, connectionsFrom(env)),
+    fanOut: fanOutFrom(env, connections),
   };
 }

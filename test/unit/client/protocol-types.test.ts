@@ -36,7 +36,8 @@ describe('client wire types', () => {
       same<Same<Extract<client.BatchOperation, { op: 'update' }>['changes'], Extract<frames.BatchOperation, { op: 'update' }>['changes']>>(true),
       same<Same<Extract<client.BatchOperation, { op: 'delete' }>, Extract<frames.BatchOperation, { op: 'delete' }>>>(true),
       same<Same<client.BatchResult, server.BatchOperationResult>>(true),
+      same<Same<client.PresenceMember, server.PresenceMember>>(true),
     ];
-    expect(checks).toHaveLength(18);
+    expect(checks).toHaveLength(19);
   });
 });

@@ -293,8 +293,8 @@ describe('parseClientFrame', () => {
 describe('MESSAGE_TYPES', () => {
   it('lists every type in both directions', () => {
     expect(MESSAGE_TYPES).toEqual({
-      client: ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_REQUEST', 'PING'],
-      server: ['ACK', 'STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_RESPONSE', 'PONG', 'ERROR'],
+      client: ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_REQUEST', 'PRESENCE_REQUEST', 'PING'],
+      server: ['ACK', 'STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_RESPONSE', 'PRESENCE', 'PONG', 'ERROR'],
     });
   });
 });
