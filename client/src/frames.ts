@@ -22,24 +22,20 @@ const isString = (value: unknown): value is string => typeof value === 'string';
 const optional = (value: unknown, check: (value: unknown) => boolean) => value === undefined || check(value);
 
 const isStaff = (value: unknown): boolean => isObject(value) && isString(value.id) && isString(value.name) && isSeq(value.version, 1);
-const isChange = (value: unknown): boolean =>
-  isObject(value) &&
-  isSeq(value.seq, 1) &&
-  (value.op === 'create' || value.op === 'update' || value.op === 'delete') &&
-  isString(value.staffId) &&
-  isSeq(value.version, 1) &&
-  isStaff(value.staff) &&
-  (value.staff as Json).id === value.staffId;
+const isOp = (value: unknown): boolean => value === 'create' || value === 'update' || value === 'delete';
+/** A change as a STAFF_BATCH frame carries it: `staffId` and `version` may be left to the record's. */
 const isCompactChange = (value: unknown): boolean =>
   isObject(value) &&
   isSeq(value.seq, 1) &&
-  (value.op === 'create' || value.op === 'update' || value.op === 'delete') &&
+  isOp(value.op) &&
   isStaff(value.staff) &&
   optional(value.staffId, isString) &&
   optional(value.version, (version) => isSeq(version, 1));
+const isChange = (value: unknown): boolean =>
+  isCompactChange(value) && isString((value as Json).staffId) && isSeq((value as Json).version, 1) && ((value as Json).staff as Json).id === (value as Json).staffId;
 const isArrayOf = (check: (value: unknown) => boolean) => (value: unknown) => Array.isArray(value) && value.every(check);
 const isBatchResult = (value: unknown): boolean =>
-  isObject(value) && (value.op === 'create' || value.op === 'update' || value.op === 'delete') && isString(value.staffId) && (value.seq === null || isSeq(value.seq, 1)) && isSeq(value.version, 1);
+  isObject(value) && isOp(value.op) && isString(value.staffId) && (value.seq === null || isSeq(value.seq, 1)) && isSeq(value.version, 1);
 
 const CHECKS: Record<string, (frame: Json) => boolean> = {
   STAFF_CREATE: (f) => isChange(f.change),

@@ -73,7 +73,7 @@ export function createFanOut({ connections, broadcastConfig, managementConfig }:
   const lambda = functionName ? createLambdaClient(lambdaEndpoint ? { endpoint: lambdaEndpoint } : {}) : undefined;
 
   async function handOff(orgId: string, frames: readonly string[], connectionIds: readonly string[]): Promise<BroadcastResult> {
-    const jobs = handOffChunks(frames).map((chunk): BroadcastJob => ({ orgId, data: chunk.length === 1 ? chunk[0]! : chunk, connectionIds }));
+    const jobs = handOffChunks(frames).map((chunk): BroadcastJob => ({ orgId, data: chunk, connectionIds }));
     await Promise.all(jobs.map((job) => lambda!.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: JSON.stringify(job) }))));
     return { sent: 0, gone: 0, failed: 0 };
   }
@@ -87,8 +87,7 @@ export function createFanOut({ connections, broadcastConfig, managementConfig }:
    * are handed off.
    */
   async function toOrg(orgId: string, frames: readonly unknown[], { except, pages, servedHere = 1 }: Recipients = {}): Promise<BroadcastResult> {
-    const encoded = frames.map(encode);
-    const data: BroadcastData = encoded.length === 1 ? encoded[0]! : encoded;
+    const data = frames.map(encode);
     const recipients = pages ?? audience(orgId);
     const exceptSender = except === undefined ? {} : { except };
     if (!lambda) return broadcaster.broadcast(orgId, data, { ...exceptSender, pages: recipients });
@@ -97,7 +96,7 @@ export function createFanOut({ connections, broadcastConfig, managementConfig }:
       ...exceptSender,
       servedHere,
       serve: (connectionIds) => broadcaster.broadcastToIds(connectionIds, data, { orgId }),
-      handOff: (connectionIds) => handOff(orgId, encoded, connectionIds),
+      handOff: (connectionIds) => handOff(orgId, data, connectionIds),
     });
   }
 
