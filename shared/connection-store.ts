@@ -8,6 +8,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { StaffSyncError } from './errors';
@@ -15,8 +16,18 @@ import type { Role } from './protocol/roles';
 
 /** The global secondary index on `orgId` (sort `connectionId`) that fan-out and presence query. */
 export const ORG_INDEX_NAME = 'orgId-index';
-/** What the org index holds besides its keys: who is connected, for presence, without a read per record. */
-export const ORG_INDEX_ATTRIBUTES = ['userId', 'role', 'connectedAt'] as const;
+/**
+ * What the org index holds besides its keys: who is connected and what they edit, for presence
+ * without a read per record, and whether a connection wants presence events.
+ */
+export const ORG_INDEX_ATTRIBUTES = ['userId', 'role', 'connectedAt', 'watchesPresence', 'editingStaffId', 'editingAt'] as const;
+
+/** The record a connection is editing, as its connection last said (docs/protocol.md §7.7). */
+export interface EditingMarker {
+  readonly staffId: string;
+  /** Epoch ms the marker was set. */
+  readonly at: number;
+}
 
 /** One connection of an org as presence shows it. */
 export interface OrgMember {
@@ -24,6 +35,13 @@ export interface OrgMember {
   readonly userId: string;
   readonly role: Role;
   readonly connectedAt: number;
+  readonly editing?: EditingMarker;
+}
+
+/** Which of an org's connections a listing is for. */
+export interface OrgPagesFilter {
+  /** Only the connections that asked for presence events (PRESENCE_REQUEST). */
+  readonly watchingPresence?: boolean;
 }
 
 export interface ConnectionRecord {
@@ -50,9 +68,13 @@ export interface ConnectionStore {
   delete(connectionId: string): Promise<void>;
   get(connectionId: string): Promise<ConnectionRecord | undefined>;
   /** The org's connection ids, one page (at most `pageSize` ids, never empty) per iteration. */
-  listOrgPages(orgId: string, pageSize: number): AsyncIterable<string[]>;
+  listOrgPages(orgId: string, pageSize: number, filter?: OrgPagesFilter): AsyncIterable<string[]>;
   /** Every connection of the org with who holds it, from the org index (eventually consistent). */
   listOrgMembers(orgId: string): Promise<OrgMember[]>;
+  /** Marks the connection as wanting presence events. `false` when it has no record (it is gone). */
+  watchPresence(connectionId: string): Promise<boolean>;
+  /** Sets (or with `null` clears) the connection's editing marker; the member as it now is, or `undefined` when it has no record. */
+  setEditing(connectionId: string, staffId: string | null, atMs: number): Promise<OrgMember | undefined>;
   /** A cheap read proving the table answers (the health check); rejects like every other call. */
   ping(signal?: AbortSignal): Promise<void>;
 }
@@ -96,6 +118,11 @@ export function toStoreError(error: unknown, operation: string): StaffSyncError 
     : new StaffSyncError('INTERNAL', `DynamoDB ${operation} failed: ${name ?? 'error'}`, { cause: error });
 }
 
+function memberOf(item: Record<string, unknown>): OrgMember {
+  const member = { connectionId: String(item.connectionId), userId: String(item.userId), role: item.role as Role, connectedAt: Number(item.connectedAt) };
+  return typeof item.editingStaffId === 'string' ? { ...member, editing: { staffId: item.editingStaffId, at: Number(item.editingAt) } } : member;
+}
+
 export function createConnectionStore(options: ConnectionStoreOptions): ConnectionStore {
   const { client, tableName } = options;
   const indexName = options.indexName ?? ORG_INDEX_NAME;
@@ -108,9 +135,23 @@ export function createConnectionStore(options: ConnectionStoreOptions): Connecti
     }
   };
 
-  /** The org index page by page, each item with only the `attributes` asked for. */
-  async function* orgIndexPages(orgId: string, attributes: readonly string[], limit?: number): AsyncGenerator<Record<string, unknown>[]> {
+  /** `call`, answering `missing` when the condition that the record exists failed. */
+  const conditional = async <T>(operation: string, run: () => Promise<T>, missing: T): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      if ((error as { name?: string } | null)?.name === 'ConditionalCheckFailedException') return missing;
+      throw toStoreError(error, operation);
+    }
+  };
+
+  /**
+   * The org index page by page, each item with only the `attributes` asked for. A filter is
+   * applied after `limit` items are read, so a filtered page may be short or empty.
+   */
+  async function* orgIndexPages(orgId: string, attributes: readonly string[], limit?: number, filter: OrgPagesFilter = {}): AsyncGenerator<Record<string, unknown>[]> {
     let startKey: Record<string, unknown> | undefined;
+    const watching = filter.watchingPresence === true;
     do {
       const page = await call('Query', () =>
         client.send(
@@ -118,10 +159,11 @@ export function createConnectionStore(options: ConnectionStoreOptions): Connecti
             TableName: tableName,
             IndexName: indexName,
             KeyConditionExpression: 'orgId = :orgId',
-            ExpressionAttributeValues: { ':orgId': orgId },
+            ExpressionAttributeValues: { ':orgId': orgId, ...(watching ? { ':watching': true } : {}) },
             // `role` is a DynamoDB reserved word: every name goes through a placeholder.
             ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', '),
-            ExpressionAttributeNames: Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name])),
+            ExpressionAttributeNames: { ...Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name])), ...(watching ? { '#watching': 'watchesPresence' } : {}) },
+            ...(watching ? { FilterExpression: '#watching = :watching' } : {}),
             ...(limit === undefined ? {} : { Limit: limit }),
             ExclusiveStartKey: startKey,
           }),
@@ -159,15 +201,43 @@ export function createConnectionStore(options: ConnectionStoreOptions): Connecti
 
     async listOrgMembers(orgId) {
       const members: OrgMember[] = [];
-      for await (const items of orgIndexPages(orgId, ['connectionId', ...ORG_INDEX_ATTRIBUTES])) {
-        for (const item of items) members.push({ connectionId: String(item.connectionId), userId: String(item.userId), role: item.role as Role, connectedAt: Number(item.connectedAt) });
-      }
+      for await (const items of orgIndexPages(orgId, ['connectionId', ...ORG_INDEX_ATTRIBUTES])) members.push(...items.map(memberOf));
       return members;
     },
 
-    async *listOrgPages(orgId, pageSize) {
+    watchPresence: (connectionId) =>
+      conditional('UpdateItem', async () => {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { connectionId },
+            UpdateExpression: 'SET watchesPresence = :watching',
+            // Never creates a record: one without orgId and expiresAt would never expire.
+            ConditionExpression: 'attribute_exists(connectionId)',
+            ExpressionAttributeValues: { ':watching': true },
+          }),
+        );
+        return true;
+      }, false),
+
+    setEditing: (connectionId, staffId, atMs) =>
+      conditional('UpdateItem', async () => {
+        const { Attributes } = await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { connectionId },
+            UpdateExpression: staffId === null ? 'REMOVE editingStaffId, editingAt' : 'SET editingStaffId = :staffId, editingAt = :at',
+            ConditionExpression: 'attribute_exists(connectionId)',
+            ...(staffId === null ? {} : { ExpressionAttributeValues: { ':staffId': staffId, ':at': atMs } }),
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return Attributes ? memberOf(Attributes) : undefined;
+      }, undefined),
+
+    async *listOrgPages(orgId, pageSize, filter) {
       if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
-      for await (const items of orgIndexPages(orgId, ['connectionId'], pageSize)) {
+      for await (const items of orgIndexPages(orgId, ['connectionId'], pageSize, filter)) {
         const ids = items.map((item) => String(item.connectionId));
         if (ids.length > 0) yield ids;
       }

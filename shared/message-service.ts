@@ -14,16 +14,18 @@ import {
   broadcastFrame,
   errorFrame,
   pongFrame,
-  presenceFrame,
   syncResponseFrame,
+  type PresenceFrame,
   type ServerFrame,
 } from './protocol/server-frames';
 import type { Change } from './protocol/staff';
 import type { BatchResult, StaffStore, WriteResult } from './staff-store';
 import type { ConnectionStore } from './connection-store';
-import { presenceMembers } from './presence';
+import { memberIdOf, presenceMember, presenceMemberFrame, presenceMembers, presenceSnapshotFrame } from './presence';
 
 export interface IncomingMessage {
+  /** The sender's connection: presence names it (by digest) and stores its marker on its record. */
+  readonly connectionId: string;
   readonly body: string | undefined;
   readonly isBinary: boolean;
   readonly identity: Identity;
@@ -37,6 +39,8 @@ export interface MessageOutcome {
   readonly beforeReply?: readonly ServerFrame[];
   /** The frames for every other connection of the org, in order, when changes were committed now. */
   readonly broadcast?: readonly ServerFrame[];
+  /** A presence event for every other connection of the org that asked for them. */
+  readonly presence?: PresenceFrame;
   /** The changes behind the broadcast, for logs. */
   readonly changes?: readonly Change[];
   /** The connection must be closed after the reply (expired token). */
@@ -54,21 +58,34 @@ export interface HandleHooks {
 export interface MessageServiceOptions {
   readonly staffStore: StaffStore;
   /** Who is connected to an org (the connections table's org index). */
-  readonly presence: Pick<ConnectionStore, 'listOrgMembers'>;
+  readonly presence: Pick<ConnectionStore, 'listOrgMembers' | 'watchPresence' | 'setEditing'>;
   /** Called for failures that are bugs (INTERNAL), with the request id, so they are logged once. */
   readonly onInternalError?: (error: unknown, requestId: string | undefined) => void;
 }
 
 export function createMessageService({ staffStore, presence, onInternalError }: MessageServiceOptions) {
-  async function execute(frame: ClientFrame, identity: Identity, hooks: HandleHooks): Promise<Omit<MessageOutcome, 'close'>> {
+  async function execute(frame: ClientFrame, message: IncomingMessage, hooks: HandleHooks): Promise<Omit<MessageOutcome, 'close'>> {
+    const { identity, connectionId } = message;
     const ctx = { orgId: identity.orgId, userId: identity.userId };
     switch (frame.type) {
       case 'PING':
         return { reply: pongFrame(frame.requestId, await staffStore.latestSeq(identity.orgId)) };
       case 'SYNC_REQUEST':
         return { reply: syncResponseFrame(frame.requestId, await staffStore.sync(ctx, frame.payload)) };
-      case 'PRESENCE_REQUEST':
-        return { reply: presenceFrame(frame.requestId, presenceMembers(await presence.listOrgMembers(identity.orgId))) };
+      case 'PRESENCE_REQUEST': {
+        // Watching first: a member joining while the org is read is then either listed or announced.
+        await presence.watchPresence(connectionId);
+        const members = presenceMembers(await presence.listOrgMembers(identity.orgId), message.receivedAt.getTime());
+        return { reply: presenceSnapshotFrame(frame.requestId, memberIdOf(connectionId), members) };
+      }
+      case 'PRESENCE_EDITING': {
+        const denied = authorizeFrame(identity.role, frame.type);
+        if (denied) throw denied;
+        const record = await presence.setEditing(connectionId, frame.payload.staffId, message.receivedAt.getTime());
+        if (!record) throw new Error('the sending connection has no record');
+        const member = presenceMember(record, message.receivedAt.getTime());
+        return { reply: presenceMemberFrame('update', member, frame.requestId), presence: presenceMemberFrame('update', member) };
+      }
       case 'STAFF_CREATE':
       case 'STAFF_UPDATE':
       case 'STAFF_DELETE':
@@ -121,7 +138,7 @@ export function createMessageService({ staffStore, presence, onInternalError }: 
       if (!parsed.ok) return { reply: errorFrame(parsed.requestId, parsed.error), close: false };
       const { frame } = parsed;
       try {
-        return { ...(await execute(frame, message.identity, hooks)), close: false };
+        return { ...(await execute(frame, message, hooks)), close: false };
       } catch (error) {
         if (isStaffSyncError(error)) return { reply: errorFrame(frame.requestId, error), close: false };
         onInternalError?.(error, frame.requestId);

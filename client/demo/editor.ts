@@ -13,6 +13,8 @@ const NULLABLE = new Set<Field>(['position', 'department', 'email']);
 export interface EditorHooks {
   log(text: string, kind?: 'info' | 'error'): void;
   changed(): void;
+  /** The record being edited, or null: the others see it in their online list and table. */
+  editing(staffId: string | null): void;
 }
 
 export class Editor {
@@ -46,10 +48,12 @@ export class Editor {
     byId('editor-title').textContent = record ? `Edit ${record.name} (v${record.version})` : 'New staff';
     for (const field of FIELDS) this.input(field).value = record ? String(record[field] ?? '') : field === 'employmentType' ? 'full_time' : field === 'status' ? 'active' : '';
     this.input('name').focus();
+    this.hooks.editing(record?.id ?? null);
     this.hooks.changed();
   }
 
   close(): void {
+    if (this.base) this.hooks.editing(null);
     this.panel.hidden = true;
     this.base = undefined;
     this.hooks.changed();

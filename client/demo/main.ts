@@ -5,7 +5,7 @@
 import { connect, indexedDbStorage, isStaffSyncClientError, splitBatch, type Staff, type StaffSyncClient } from '../src';
 import { staffFromCsv } from './csv';
 import { Editor } from './editor';
-import { byId, logLine, renderRows } from './view';
+import { byId, logLine, renderOnline, renderRows } from './view';
 
 type Role = 'admin' | 'manager' | 'viewer';
 
@@ -18,7 +18,14 @@ let client: StaffSyncClient | undefined;
 let role: Role = 'manager';
 const flash = new Set<string>();
 const log = (text: string, kind?: 'info' | 'error') => logLine(byId<HTMLOListElement>('log'), text, kind);
-const editor = new Editor(() => client, { log, changed: () => render() });
+const editor = new Editor(() => client, {
+  log,
+  changed: () => render(),
+  editing: (staffId) => {
+    if (role === 'viewer') return;
+    client?.presence.editing(staffId).catch((error: unknown) => log(isStaffSyncClientError(error) ? `presence: ${error.code}: ${error.message}` : String(error), 'error'));
+  },
+});
 
 async function fetchToken(orgId: string): Promise<string> {
   const response = await fetch('/local/token', {
@@ -50,6 +57,8 @@ function start(orgId: string, chosen: Role): void {
     log(`seq ${change.seq}: ${change.op} ${change.staff.name} (v${change.version}) by ${change.actor === userId ? 'you' : change.actor}`);
   });
   client.on('error', (error) => log(`${error.code}: ${error.message}`, 'error'));
+  client.on('presence', () => render());
+  client.presence.watch().catch((error: unknown) => log(isStaffSyncClientError(error) ? `presence: ${error.code}: ${error.message}` : String(error), 'error'));
   byId('whoami').textContent = `you are ${userId} · ${role} in ${orgId}`;
   byId<HTMLButtonElement>('disconnect').disabled = false;
   const link = byId<HTMLAnchorElement>('another-tab');
@@ -109,10 +118,25 @@ async function importCsv(file: File): Promise<void> {
   }
 }
 
+/** Who else edits which record, from the presence markers (this tab's own is the editor panel). */
+function editorsByRecord(): Map<string, string[]> {
+  const editors = new Map<string, string[]>();
+  for (const member of client?.presence.list() ?? []) {
+    if (!member.editing || member.memberId === client?.presence.self) continue;
+    editors.set(member.editing.staffId, [...(editors.get(member.editing.staffId) ?? []), member.userId]);
+  }
+  return editors;
+}
+
 function render(): void {
   const staff = client?.list() ?? [];
   const canWrite = client !== undefined && role !== 'viewer';
-  renderRows(byId<HTMLTableElement>('staff').tBodies[0]!, staff, { canWrite, editingId: editor.editingId, flash, edit: (record) => editor.open(record), remove: (record) => void remove(record) });
+  const editors = editorsByRecord();
+  renderRows(byId<HTMLTableElement>('staff').tBodies[0]!, staff, { canWrite, editingId: editor.editingId, flash, editors, edit: (record) => editor.open(record), remove: (record) => void remove(record) });
+  const members = client?.presence.list() ?? [];
+  byId('online-card').hidden = !client;
+  byId('online-count').textContent = client ? `(${members.length})` : '';
+  renderOnline(byId<HTMLUListElement>('online'), members, client?.presence.self, (staffId) => client?.get(staffId)?.name ?? 'a record');
   flash.clear();
   byId('seq').textContent = client ? String(client.state.lastSeq) : '–';
   byId('count').textContent = client ? `(${staff.length})` : '';

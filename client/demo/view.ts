@@ -1,5 +1,5 @@
 /** Rendering helpers of the demo page: plain DOM, text only (never innerHTML with data). */
-import type { Staff } from '../src';
+import type { PresenceMember, Staff } from '../src';
 
 export const byId = <T extends HTMLElement = HTMLElement>(id: string): T => {
   const element = document.getElementById(id);
@@ -17,6 +17,8 @@ export interface RowActions {
   readonly canWrite: boolean;
   readonly editingId: string | undefined;
   readonly flash: ReadonlySet<string>;
+  /** Who else says they edit each record (by staff id). */
+  readonly editors: ReadonlyMap<string, readonly string[]>;
   edit(record: Staff): void;
   remove(record: Staff): void;
 }
@@ -31,7 +33,7 @@ export function renderRows(tbody: HTMLTableSectionElement, staff: readonly Staff
       const row = el(
         'tr',
         {},
-        el('td', { textContent: record.name }),
+        el('td', {}, record.name, ...(actions.editors.has(record.id) ? [el('span', { className: 'marker', textContent: `✎ ${actions.editors.get(record.id)!.join(', ')}` })] : [])),
         el('td', { textContent: record.position ?? '' }),
         el('td', { textContent: record.department ?? '' }),
         el('td', { textContent: record.email ?? '' }),
@@ -42,7 +44,20 @@ export function renderRows(tbody: HTMLTableSectionElement, staff: readonly Staff
       row.dataset.id = record.id;
       if (actions.flash.has(record.id)) row.classList.add('flash');
       if (actions.editingId === record.id) row.classList.add('editing');
+      if (actions.editors.has(record.id)) row.classList.add('others-editing');
       return row;
+    }),
+  );
+}
+
+/** The online list: one chip per connection, this tab marked, with the record each edits. */
+export function renderOnline(list: HTMLUListElement, members: readonly PresenceMember[], self: string | undefined, nameOf: (staffId: string) => string): void {
+  list.replaceChildren(
+    ...members.map((member) => {
+      const chip = el('li', { className: member.memberId === self ? 'self' : '' }, `${member.userId} · ${member.role}${member.memberId === self ? ' (this tab)' : ''}`);
+      if (member.editing) chip.append(el('span', { className: 'editing', textContent: `editing ${nameOf(member.editing.staffId)}` }));
+      chip.dataset.memberId = member.memberId;
+      return chip;
     }),
   );
 }

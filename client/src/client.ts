@@ -10,6 +10,7 @@ import { Emitter } from './emitter';
 import { StaffSyncClientError, isStaffSyncClientError } from './errors';
 import { changesOfBatch, errorFromFrame, parseServerFrame } from './frames';
 import { resolveOptions, type ConnectOptions, type ResolvedOptions } from './options';
+import { Presence, type StaffSyncPresence } from './presence';
 import { PERSISTED_FORMAT, Persister, isPersistedState, type ClientStorage, type PersistedState } from './persistence';
 import { Requests } from './requests';
 import { LocalState } from './state';
@@ -31,6 +32,8 @@ export interface StaffSyncEvents {
   change: [change: Change];
   state: [state: StaffSyncState];
   status: [status: ConnectionStatus];
+  /** Who is connected changed, or what one of them edits (after `presence.watch()`): every member, oldest first. */
+  presence: [members: PresenceMember[]];
   /** Problems not tied to a call: a refused handshake, a frame that is not the protocol, an unsolicited ERROR. */
   error: [error: StaffSyncClientError];
 }
@@ -47,6 +50,7 @@ export class StaffSyncClient {
   private readonly syncer: Synchronizer;
   private readonly writes: Writes;
   private readonly persister: Persister | undefined;
+  private readonly presenceTracker: Presence;
   /** False until the saved state is loaded: nothing may be saved over it before then. */
   private restoreDone = false;
   private openWaiters: Array<{ resolve(): void; reject(error: Error): void }> = [];
@@ -94,6 +98,14 @@ export class StaffSyncClient {
       changed: () => this.stateChanged(),
       failed: (error) => this.events.emit('error', error),
     });
+    this.presenceTracker = new Presence({
+      request: async (frame) => {
+        await this.whenOpen();
+        return this.requests.read(frame);
+      },
+      changed: () => this.events.emit('presence', this.presenceTracker.list()),
+      failed: (error) => this.events.emit('error', error),
+    });
     let markRestored = () => undefined as void;
     const restored = new Promise<void>((resolve) => (markRestored = resolve));
     this.writes = new Writes({
@@ -120,6 +132,14 @@ export class StaffSyncClient {
       finishRestore();
       if (!this.closed) this.connection.start();
     });
+  }
+
+  /**
+   * Who is connected to the org and which record each edits: `watch()` asks and keeps
+   * `members` current, `editing(id)` tells the others.
+   */
+  get presence(): StaffSyncPresence {
+    return this.presenceTracker;
   }
 
   get status(): ConnectionStatus {
@@ -202,19 +222,6 @@ export class StaffSyncClient {
     return this.writes.batch(operations);
   }
 
-  /**
-   * Who is connected to the org now: one member per open connection (the same user may have
-   * several), oldest first, this client included. A just-opened connection may take a moment
-   * to be listed (the org index is eventually consistent).
-   */
-  async presence(): Promise<PresenceMember[]> {
-    if (this.closed) throw closedError();
-    await this.whenOpen();
-    const reply = await this.requests.read({ type: 'PRESENCE_REQUEST', requestId: uuid() });
-    if (reply.type !== 'PRESENCE') throw new StaffSyncClientError('BAD_FRAME', `expected PRESENCE, got ${reply.type}`);
-    return reply.members;
-  }
-
   /** Asks for everything since `lastSeq` (a snapshot the first time) and resolves when caught up. */
   sync(): Promise<void> {
     if (this.closed) return Promise.reject(closedError());
@@ -236,6 +243,7 @@ export class StaffSyncClient {
     this.closed = true;
     clearInterval(this.heartbeat);
     this.syncer.stop();
+    this.presenceTracker.stop();
     this.connection.close();
     this.requests.rejectAll(closedError);
     for (const waiter of this.openWaiters.splice(0)) waiter.reject(closedError());
@@ -275,6 +283,7 @@ export class StaffSyncClient {
     this.heartbeat = setInterval(() => this.ping(), this.options.heartbeatMs);
     this.requests.resend();
     for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
+    this.presenceTracker.reopened();
     this.syncer.start().then(() => this.connection.markHealthy(), () => undefined);
   }
 
@@ -299,6 +308,10 @@ export class StaffSyncClient {
         return;
       case 'STAFF_BATCH':
         this.syncer.ingest(changesOfBatch(frame));
+        return;
+      case 'PRESENCE':
+        // A late reply (its request timed out) still tells this client's own marker.
+        if (frame.event === 'leave' || !this.requests.settle(frame)) this.presenceTracker.received(frame);
         return;
       case 'ERROR':
         if (!this.requests.settle(frame)) this.events.emit('error', errorFromFrame(frame));

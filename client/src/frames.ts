@@ -33,6 +33,13 @@ const isCompactChange = (value: unknown): boolean =>
   optional(value.version, (version) => isSeq(version, 1));
 const isChange = (value: unknown): boolean =>
   isCompactChange(value) && isString((value as Json).staffId) && isSeq((value as Json).version, 1) && ((value as Json).staff as Json).id === (value as Json).staffId;
+const isMember = (m: unknown): boolean =>
+  isObject(m) &&
+  isString(m.memberId) &&
+  isString(m.userId) &&
+  isString(m.role) &&
+  isString(m.connectedAt) &&
+  (m.editing === null || (isObject(m.editing) && isString(m.editing.staffId) && isString(m.editing.at)));
 const isArrayOf = (check: (value: unknown) => boolean) => (value: unknown) => Array.isArray(value) && value.every(check);
 const isBatchResult = (value: unknown): boolean =>
   isObject(value) && isOp(value.op) && isString(value.staffId) && (value.seq === null || isSeq(value.seq, 1)) && isSeq(value.version, 1);
@@ -54,9 +61,10 @@ const CHECKS: Record<string, (frame: Json) => boolean> = {
     optional(f.cursor, isString) &&
     optional(f.requestId, isString),
   PRESENCE: (f) =>
-    f.event === 'snapshot' &&
-    optional(f.requestId, isString) &&
-    isArrayOf((m) => isObject(m) && isString(m.memberId) && isString(m.userId) && isString(m.role) && isString(m.connectedAt))(f.members),
+    f.event === 'leave'
+      ? isString(f.memberId)
+      : optional(f.requestId, isString) &&
+        (f.event === 'snapshot' ? isString(f.self) && isArrayOf(isMember)(f.members) : (f.event === 'join' || f.event === 'update') && isMember(f.member)),
   PONG: (f) => isSeq(f.seq) && optional(f.requestId, isString),
   ERROR: (f) =>
     (ERROR_CODES as readonly unknown[]).includes(f.code) && isString(f.message) && optional(f.requestId, isString) && optional(f.current, isStaff),

@@ -3,6 +3,7 @@ export { connect, StaffSyncClient } from './client';
 export type { StaffSyncEvents, StaffSyncState } from './client';
 export type { ConnectionStatus, ReconnectOptions, TokenProvider, TokenSource, WebSocketConstructor, WebSocketLike } from './connection';
 export type { ConnectOptions } from './options';
+export type { StaffSyncPresence } from './presence';
 export { indexedDbStorage, memoryStorage } from './persistence';
 export type { ClientStorage, IndexedDbStorageOptions, PersistedState } from './persistence';
 export { CLIENT_ERROR_CODES, StaffSyncClientError, isStaffSyncClientError } from './errors';

@@ -76,6 +76,8 @@ export interface PresenceMember {
   role: 'admin' | 'manager' | 'viewer';
   /** ISO time the connection opened. */
   connectedAt: string;
+  /** The record this member said it edits and when (ISO), or null (none, or lapsed). */
+  editing: { staffId: string; at: string } | null;
 }
 
 /** A write as sent; kept by persistence so a write made offline survives a reload. */

@@ -10,8 +10,8 @@ import type { AckFrame, BatchAckFrame, ErrorFrame, PongFrame, PresenceFrame, Syn
 import { StaffSyncClientError, isRetriableWriteCode } from './errors';
 import { errorFromFrame } from './frames';
 
-/** The frames that answer a request (broadcasts answer none). */
-export type ReplyFrame = AckFrame | BatchAckFrame | SyncResponseFrame | PresenceFrame | PongFrame | ErrorFrame;
+/** The frames that answer a request (broadcasts answer none, nor does a member's leaving). */
+export type ReplyFrame = AckFrame | BatchAckFrame | SyncResponseFrame | Exclude<PresenceFrame, { event: 'leave' }> | PongFrame | ErrorFrame;
 
 interface Entry {
   readonly frame: ClientFrame & { requestId: string };

@@ -59,14 +59,15 @@ export class ConnectionsTable extends Construct {
     return this.grantOnTable(grantee, ['dynamodb:PutItem']);
   }
 
-  /** `$disconnect`: delete one connection record. */
-  grantDeleteConnection(grantee: IGrantable): Grant {
-    return this.grantOnTable(grantee, ['dynamodb:DeleteItem']);
+  /** A connection's own record changed in place: its presence watch and editing marker. */
+  grantUpdateConnection(grantee: IGrantable): Grant {
+    return this.grantOnTable(grantee, ['dynamodb:UpdateItem']);
   }
 
   /**
    * Broadcasting: page through the org index (Query on that one index), read one record
-   * (GetItem, also the health check) and prune a connection that answered 410 (DeleteItem).
+   * (GetItem, also the health check) and prune a connection that answered 410 (DeleteItem,
+   * which is also how `$disconnect` forgets its own).
    */
   grantFanOut(grantee: IGrantable): Grant {
     return this.grantOnTable(grantee, ['dynamodb:GetItem', 'dynamodb:DeleteItem']).combine(

@@ -5,11 +5,15 @@
  * | function   | table                          | secrets              | @connections | invokes     |
  * |------------|--------------------------------|----------------------|--------------|-------------|
  * | authorizer | —                              | JWT secret (if any)  | —            | —           |
- * | connect    | PutItem                        | —                    | —            | —           |
- * | disconnect | DeleteItem                     | —                    | —            | —           |
- * | message    | Query (org index), Get, Delete | service key          | this stage   | broadcaster |
+ * | connect    | PutItem; Query (org index), Get, Delete | —           | this stage   | broadcaster |
+ * | disconnect | Query (org index), Get, Delete | —                    | this stage   | broadcaster |
+ * | message    | Query (org index), Get, Delete, Update | service key   | this stage   | broadcaster |
  * | broadcast  | Query (org index), Get, Delete | —                    | this stage   | —           |
  * | http       | Query (org index), Get, Delete | service key, webhook | this stage   | broadcaster |
+ *
+ * `$connect` and `$disconnect` announce the member to the org's presence watchers (docs/protocol.md
+ * §7.7), so they fan out like the others; the message function also updates a connection's own
+ * record (its presence watch and editing marker).
  *
  * The broadcaster never touches Supabase (it is handed the frame to deliver), so it gets no
  * secret; nor does it get its own name, so it can never hand work on to itself.
@@ -102,9 +106,10 @@ const SIZING: Record<LambdaName, { memorySize: number; timeout: Duration; descri
   // JWT verification: one signature check, a JWKS fetch on a cold start or a new `kid`.
   // 10 s leaves room for a slow JWKS answer; the handshake fails (500) rather than hangs.
   authorizer: { memorySize: 512, timeout: Duration.seconds(10), description: 'staff-sync $connect authorizer: verifies the token' },
-  // One DynamoDB write each; small and quick.
-  connect: { memorySize: 256, timeout: Duration.seconds(5), description: 'staff-sync $connect: records the connection' },
-  disconnect: { memorySize: 256, timeout: Duration.seconds(5), description: 'staff-sync $disconnect: forgets the connection' },
+  // One DynamoDB write each, then a presence event to the watchers (the first page posted here,
+  // the rest handed off); 10 s covers a page of posts as for the broadcaster.
+  connect: { memorySize: 512, timeout: Duration.seconds(10), description: 'staff-sync $connect: records the connection, announces it' },
+  disconnect: { memorySize: 512, timeout: Duration.seconds(10), description: 'staff-sync $disconnect: forgets the connection, announces it' },
   // Validation, one Postgres RPC (its lock_timeout is a few seconds), the reply and the first
   // page of the broadcast over keep-alive TLS connections (handshakes are CPU-bound).
   // 15 s: well under API Gateway's 29 s integration limit, well over a slow RPC plus a page.
@@ -167,8 +172,8 @@ export class StaffSyncFunctions extends Construct {
       JWT_ISSUER: props.jwtIssuer,
       ...(props.jwtSecret ? { SUPABASE_JWT_SECRET_ARN: props.jwtSecret.secretArn } : {}),
     }).function;
-    const connect = make('connect', { CONNECTIONS_TABLE: table.tableName }).function;
-    const disconnect = make('disconnect', { CONNECTIONS_TABLE: table.tableName }).function;
+    const connect = make('connect', handOff).function;
+    const disconnect = make('disconnect', handOff).function;
     const message = make('message', { ...supabase, ...handOff }).function;
     const http = make('http', {
       ...supabase,
@@ -185,14 +190,14 @@ export class StaffSyncFunctions extends Construct {
 
     // The table: only the actions each function performs, on exactly the table or index.
     connections.grantPutConnection(connect);
-    connections.grantDeleteConnection(disconnect);
-    for (const fn of [message, broadcast, http]) {
+    connections.grantUpdateConnection(message);
+    for (const fn of [connect, disconnect, message, broadcast, http]) {
       connections.grantFanOut(fn);
       // `@connections` of this API's own stage only.
       webSocketStage.grantManagementApiAccess(fn);
       acknowledge(fn, managementApiFinding(webSocketStage), MANAGEMENT_API_REASON);
     }
-    for (const fn of [message, http]) {
+    for (const fn of [connect, disconnect, message, http]) {
       broadcast.grantInvoke(fn);
       acknowledge(fn, `AwsSolutions-IAM5[Resource::<${logicalIdOf(broadcast)}.Arn>:*]`, INVOKE_REASON);
     }

@@ -32,7 +32,7 @@ export function createMessageHandler({ messageService, fanOut }: MessageDependen
       // The org index is read while the write is in flight; a broadcast then waits only for its posts.
       let audience: AsyncIterable<readonly string[]> | undefined;
       const outcome = await (await messageService()).handle(
-        { body: event.body, isBinary: event.isBase64Encoded, identity, receivedAt: new Date() },
+        { connectionId, body: event.body, isBinary: event.isBase64Encoded, identity, receivedAt: new Date() },
         { onWrite: () => (audience = fanout.audience(identity.orgId)) },
       );
       const seqs = seqRange(outcome.changes);
@@ -47,6 +47,8 @@ export function createMessageHandler({ messageService, fanOut }: MessageDependen
           fanout
             .toOrg(identity.orgId, outcome.broadcast, { except: connectionId, ...(audience ? { pages: audience } : {}) })
             .catch((error: unknown) => logger.error('broadcast failed', { error, ...seqs })),
+        outcome.presence &&
+          fanout.toPresenceWatchers(identity.orgId, outcome.presence, connectionId).catch((error: unknown) => logger.warn('presence broadcast failed', { error })),
       ]);
       if (outcome.close) await fanout.disconnect(connectionId);
       logger.info('frame handled', { type: outcome.reply.type, code: 'code' in outcome.reply ? outcome.reply.code : undefined, ...seqs });

@@ -104,6 +104,9 @@ export function createFanOut({ connections, broadcastConfig, managementConfig }:
     reply: (connectionId: string, frame: unknown) => broadcaster.send(connectionId, encode(frame)),
     audience,
     toOrg,
+    /** A presence event to the org's connections that asked for them (PRESENCE_REQUEST), but `except`. */
+    toPresenceWatchers: (orgId: string, frame: unknown, except: string) =>
+      toOrg(orgId, [frame], { except, pages: readAhead(connections.listOrgPages(orgId, pageSize, { watchingPresence: true })) }),
     /** Every page handed to the broadcaster when there is one, so the webhook answers fast. */
     toOrgInBackground: (orgId: string, frame: unknown) => toOrg(orgId, [frame], { servedHere: 0 }),
     /** Runs a job handed to the broadcaster Lambda. */

@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import { INT4_MAX, fieldError, integerSchema, staffChangesSchema, staffInputSchema, uuidSchema } from './staff-input';
 
-export const CLIENT_FRAME_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_REQUEST', 'PRESENCE_REQUEST', 'PING'] as const;
+export const CLIENT_FRAME_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_REQUEST', 'PRESENCE_REQUEST', 'PRESENCE_EDITING', 'PING'] as const;
 export type ClientFrameType = (typeof CLIENT_FRAME_TYPES)[number];
 
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -114,6 +114,13 @@ export const presenceRequestFrameSchema = z.strictObject({
   payload: z.optional(z.strictObject({}, { error: objectError })),
 });
 
+/** Says which record this connection edits (`null`: none); lapses after EDITING_TTL_MS unless sent again. */
+export const presenceEditingFrameSchema = z.strictObject({
+  type: z.literal('PRESENCE_EDITING'),
+  requestId: z.optional(requestIdSchema),
+  payload: z.strictObject({ staffId: z.nullable(uuidSchema) }, { error: objectError }),
+});
+
 export const clientFrameSchema = z.discriminatedUnion('type', [
   staffCreateFrameSchema,
   staffUpdateFrameSchema,
@@ -121,6 +128,7 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
   staffBatchFrameSchema,
   syncRequestFrameSchema,
   presenceRequestFrameSchema,
+  presenceEditingFrameSchema,
   pingFrameSchema,
 ]);
 
@@ -131,6 +139,7 @@ export type StaffBatchFrame = z.output<typeof staffBatchFrameSchema>;
 export type SyncRequestFrame = z.output<typeof syncRequestFrameSchema>;
 export type PingFrame = z.output<typeof pingFrameSchema>;
 export type PresenceRequestFrame = z.output<typeof presenceRequestFrameSchema>;
+export type PresenceEditingFrame = z.output<typeof presenceEditingFrameSchema>;
 export type ClientFrame = z.output<typeof clientFrameSchema>;
 export type WriteFrame = StaffCreateFrame | StaffUpdateFrame | StaffDeleteFrame | StaffBatchFrame;
 
@@ -141,6 +150,7 @@ export const CLIENT_FRAME_SCHEMAS = {
   STAFF_BATCH: staffBatchFrameSchema,
   SYNC_REQUEST: syncRequestFrameSchema,
   PRESENCE_REQUEST: presenceRequestFrameSchema,
+  PRESENCE_EDITING: presenceEditingFrameSchema,
   PING: pingFrameSchema,
 } as const satisfies Record<ClientFrameType, z.ZodMiniType>;
 

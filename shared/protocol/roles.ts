@@ -17,6 +17,9 @@ export const isWriteType = (type: string): type is WriteType => (WRITE_TYPES as 
 /** `admin` and `manager` may write; `viewer` may only read. */
 export const canWrite = (role: Role): boolean => role === 'admin' || role === 'manager';
 
+/** Frame types only writers may send: the writes, and saying which record one edits (a viewer edits none). */
+const WRITER_TYPES: readonly string[] = [...WRITE_TYPES, 'PRESENCE_EDITING'];
+
 /**
  * The authorisation decision for one frame type: `null` when allowed, else a `FORBIDDEN` error
  * ready to send back.
@@ -26,6 +29,6 @@ export const canWrite = (role: Role): boolean => role === 'admin' || role === 'm
  * if (denied) return reply(errorFrame(frame.requestId, denied));
  */
 export function authorizeFrame(role: Role, type: string): StaffSyncError | null {
-  if (!isWriteType(type) || canWrite(role)) return null;
+  if (!WRITER_TYPES.includes(type) || canWrite(role)) return null;
   return new StaffSyncError('FORBIDDEN', `role ${role} may not send ${type}`);
 }

@@ -85,15 +85,20 @@ export const presenceMemberSchema = z.object({
   userId: z.string(),
   role: z.enum(ROLES),
   connectedAt: z.string(),
+  /** The record the member said it edits, and when (ISO); `null` when none or lapsed. */
+  editing: z.nullable(z.object({ staffId: z.string(), at: z.string() })),
 });
 
-/** The reply to PRESENCE_REQUEST: every connection of the org, oldest first. */
-export const presenceFrameSchema = z.object({
-  type: z.literal('PRESENCE'),
-  requestId: z.optional(z.string()),
-  event: z.literal('snapshot'),
-  members: z.array(presenceMemberSchema),
-});
+/**
+ * Presence (docs/protocol.md §7.7): a `snapshot` answers PRESENCE_REQUEST (`self` is the asking
+ * connection's member); `join`, `update` (its editing marker) and `leave` follow to every
+ * connection that asked. An `update` with `requestId` answers PRESENCE_EDITING.
+ */
+export const presenceFrameSchema = z.discriminatedUnion('event', [
+  z.object({ type: z.literal('PRESENCE'), requestId: z.optional(z.string()), event: z.literal('snapshot'), self: z.string(), members: z.array(presenceMemberSchema) }),
+  z.object({ type: z.literal('PRESENCE'), requestId: z.optional(z.string()), event: z.enum(['join', 'update']), member: presenceMemberSchema }),
+  z.object({ type: z.literal('PRESENCE'), event: z.literal('leave'), memberId: z.string() }),
+]);
 
 export const pongFrameSchema = z.object({
   type: z.literal('PONG'),
@@ -201,12 +206,6 @@ export function syncResponseFrame(requestId: string | undefined, page: SyncPage)
   if (page.changes) frame.changes = page.changes;
   if (page.staff) frame.staff = page.staff;
   if (page.cursor !== undefined) frame.cursor = page.cursor;
-  return frame;
-}
-
-export function presenceFrame(requestId: string | undefined, members: PresenceMember[]): PresenceFrame {
-  const frame: PresenceFrame = { type: 'PRESENCE', event: 'snapshot', members };
-  if (requestId !== undefined) frame.requestId = requestId;
   return frame;
 }
 

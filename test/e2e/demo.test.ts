@@ -50,6 +50,8 @@ browserSuite('demo page')('demo page in headless Chromium', () => {
     await a.click('#save');
 
     await row(b, 'Head nurse').waitFor();
+    // The editing marker of a's closed editor may come a moment after the change.
+    await row(b, 'Ada Lovelace').locator('.marker').waitFor({ state: 'detached' });
     expect(await row(b, 'Ada Lovelace').locator('td').allTextContents()).toEqual(['Ada Lovelace', 'Head nurse', '', '', 'active', '2', 'EditDelete']);
     expect(await b.textContent('#seq')).toBe('2');
   }, 30_000);
@@ -78,15 +80,43 @@ browserSuite('demo page')('demo page in headless Chromium', () => {
     expect(await a.isVisible('#conflict')).toBe(false);
   }, 30_000);
 
+  it('shows who is online and which row each one edits', async () => {
+    const userOf = async (page: Page) => /you are (\S+)/.exec((await page.textContent('#whoami')) ?? '')![1]!;
+    const [userA, userB] = [await userOf(a), await userOf(b)];
+    const chips = (page: Page) => page.locator('#online li');
+    await a.waitForFunction(() => document.querySelectorAll('#online li').length === 2);
+    expect((await chips(a).allTextContents()).sort()).toEqual([`${userA} · manager (this tab)`, `${userB} · manager`].sort());
+
+    await a.click('#new');
+    await a.fill('#staff-form [name="name"]', 'Marie Curie');
+    await a.click('#save');
+    await row(b, 'Marie Curie').waitFor();
+    await edit(a, 'Marie Curie', {});
+    await row(b, 'Marie Curie').locator('.marker', { hasText: `✎ ${userA}` }).waitFor();
+    await b.locator('#online li', { hasText: `${userA} · manager` }).locator('.editing', { hasText: 'editing Marie Curie' }).waitFor();
+
+    await a.click('#cancel');
+    await row(b, 'Marie Curie').locator('.marker').waitFor({ state: 'detached' });
+
+    const c = await newPage(browser);
+    await c.goto(`${stage.httpUrl}/demo?org=${orgId}&role=viewer&autoconnect=1`);
+    await c.waitForSelector('#status[data-status="open"]');
+    const userC = await userOf(c);
+    await a.locator('#online li', { hasText: `${userC} · viewer` }).waitFor();
+    await c.close();
+    await a.locator('#online li', { hasText: `${userC} · viewer` }).waitFor({ state: 'detached' });
+    expect(await a.textContent('#online-count')).toBe('(2)');
+  }, 60_000);
+
   it('imports a CSV in batches that the other page receives, and names a bad line', async () => {
     const lines = Array.from({ length: 300 }, (_, i) => `"Imported, ${i}",Ward ${i % 3},${1000 + i}`);
     await a.setInputFiles('#import-csv', { name: 'staff.csv', mimeType: 'text/csv', buffer: Buffer.from(`name,department,displayOrder\n${lines.join('\n')}\n`) });
     await a.waitForSelector('#log :text("staff.csv: imported 300 of 300 rows")');
-    await b.waitForFunction(() => document.querySelector('#count')?.textContent === '(302)');
+    await b.waitForFunction(() => document.querySelector('#count')?.textContent === '(303)');
     expect(await row(b, 'Imported, 299').locator('td').nth(2).textContent()).toBe('Ward 2');
 
     await a.setInputFiles('#import-csv', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('name,startDate\nFine,\nBroken,2024-02-30\n') });
     await a.waitForSelector('#log :text("bad.csv: import stopped after 0 of 2 rows (VALIDATION_FAILED) at line 3, startDate")');
-    expect(await b.textContent('#count')).toBe('(302)');
+    expect(await b.textContent('#count')).toBe('(303)');
   }, 60_000);
 });

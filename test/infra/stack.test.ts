@@ -131,7 +131,7 @@ describe('connections table', () => {
             { AttributeName: 'orgId', KeyType: 'HASH' },
             { AttributeName: 'connectionId', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['userId', 'role', 'connectedAt'] },
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['userId', 'role', 'connectedAt', 'watchesPresence', 'editingStaffId', 'editingAt'] },
         },
       ],
     });
@@ -156,8 +156,8 @@ describe('functions', () => {
     );
     expect(sizing).toEqual({
       authorizer: [512, 10],
-      connect: [256, 5],
-      disconnect: [256, 5],
+      connect: [512, 10],
+      disconnect: [512, 10],
       message: [1024, 15],
       broadcast: [1024, 60],
       http: [512, 10],
@@ -170,8 +170,9 @@ describe('functions', () => {
     const supabase = ['SUPABASE_SERVICE_KEY_SECRET_ARN', 'SUPABASE_URL'];
     const keys = (name: string) => Object.keys(environmentOf(name)).sort();
     expect(keys('authorizer')).toEqual([...common, 'JWKS_URL', 'JWT_ISSUER'].sort());
-    expect(keys('connect')).toEqual([...common, 'CONNECTIONS_TABLE'].sort());
-    expect(keys('disconnect')).toEqual([...common, 'CONNECTIONS_TABLE'].sort());
+    // $connect and $disconnect announce the member to presence watchers: they fan out too.
+    expect(keys('connect')).toEqual([...common, ...fanOut, 'BROADCASTER_FUNCTION_NAME'].sort());
+    expect(keys('disconnect')).toEqual([...common, ...fanOut, 'BROADCASTER_FUNCTION_NAME'].sort());
     expect(keys('broadcast')).toEqual([...common, ...fanOut].sort());
     expect(keys('message')).toEqual([...common, ...fanOut, ...supabase, 'BROADCASTER_FUNCTION_NAME'].sort());
     expect(keys('http')).toEqual(
@@ -248,13 +249,16 @@ describe('permissions', () => {
     expect(grants('authorizer')).toEqual([]);
   });
 
-  it('lets connect put and disconnect delete connection records, on the table only', () => {
-    expect(grants('connect')).toEqual([[['dynamodb:PutItem'], expect.stringMatching(TABLE)]]);
-    expect(grants('disconnect')).toEqual([[['dynamodb:DeleteItem'], expect.stringMatching(TABLE)]]);
+  it('lets connect put records and message update them, on the table only; no other function writes one', () => {
+    const writes = (name: string) => grants(name).filter(([actions]) => actions.some((action) => action === 'dynamodb:PutItem' || action === 'dynamodb:UpdateItem'));
+    expect(writes('connect')).toEqual([[['dynamodb:PutItem'], expect.stringMatching(TABLE)]]);
+    expect(writes('message')).toEqual([[['dynamodb:UpdateItem'], expect.stringMatching(TABLE)]]);
+    for (const name of ['authorizer', 'disconnect', 'broadcast', 'http']) expect(writes(name)).toEqual([]);
   });
 
   it('lets the fan-out functions query the org index, get and delete records, and post to this stage only', () => {
-    for (const name of ['message', 'broadcast', 'http']) {
+    const extraTableGrants: Record<string, number> = { connect: 1, message: 1 };
+    for (const name of ['connect', 'disconnect', 'message', 'broadcast', 'http']) {
       const granted = grants(name);
       expect(granted).toEqual(
         expect.arrayContaining([
@@ -263,15 +267,15 @@ describe('permissions', () => {
           [['execute-api:ManageConnections'], expect.stringMatching(/^arn:\$\{AWS::Partition\}:execute-api:\$\{AWS::Region\}:\$\{AWS::AccountId\}:\$\{WebSocketApi\w+\}\/dev\/\*\/@connections\/\*$/)],
         ]),
       );
-      expect(granted.filter(([actions]) => actions.some((action) => action.startsWith('dynamodb:')))).toHaveLength(2);
+      expect(granted.filter(([actions]) => actions.some((action) => action.startsWith('dynamodb:')))).toHaveLength(2 + (extraTableGrants[name] ?? 0));
     }
   });
 
-  it('lets only the message and http functions invoke the broadcaster, and nothing else', () => {
+  it('lets the functions that fan out invoke the broadcaster, and nothing else; the broadcaster not itself', () => {
     const broadcaster = functionLogicalId(template, 'broadcast');
     for (const name of LAMBDA_NAMES) {
       const invokes = grants(name).filter(([actions]) => actions.includes('lambda:InvokeFunction'));
-      if (name === 'message' || name === 'http') {
+      if (name !== 'authorizer' && name !== 'broadcast') {
         expect(invokes.map(([, resource]) => resource).sort()).toEqual([`\${${broadcaster}.Arn}`, `\${${broadcaster}.Arn}:*`]);
       } else {
         expect(invokes).toEqual([]);

@@ -2,7 +2,7 @@
  * The connection store against dynalite, and its error mapping with SDK errors injected by
  * aws-sdk-client-mock.
  */
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient, ProvisionedThroughputExceededException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startLocalDynamo } from '../../infra/local/dynamo';
@@ -71,6 +71,42 @@ describe('connection store on dynalite', () => {
   it('answers a ping', async () => {
     await expect(store.ping()).resolves.toBeUndefined();
   });
+
+  it('lists only the connections watching presence when asked, in pages that may be short', async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `w-${String(i).padStart(2, '0')}`);
+    await Promise.all(ids.map((id) => store.put(record(id, 'org-watch'))));
+    const watching = ids.filter((_, i) => i % 3 === 0);
+    expect(await Promise.all(watching.map((id) => store.watchPresence(id)))).toEqual(watching.map(() => true));
+
+    const pages = await collect(store.listOrgPages('org-watch', 5, { watchingPresence: true }));
+    expect(pages.flat().sort()).toEqual(watching);
+    expect(pages.every((page) => page.length > 0 && page.length <= 5)).toBe(true);
+    expect((await collect(store.listOrgPages('org-watch', 5))).flat()).toHaveLength(12);
+  });
+
+  it('never creates a record to watch or mark: a connection without one answers false / undefined', async () => {
+    expect(await store.watchPresence('never-connected')).toBe(false);
+    expect(await store.setEditing('never-connected', '0b3a2a9e-8f1c-4d2e-9a7b-1c2d3e4f5a6b', 1)).toBeUndefined();
+    expect(await store.get('never-connected')).toBeUndefined();
+  });
+
+  it('sets and clears the editing marker, which the org index lists with the member', async () => {
+    const staffId = '0b3a2a9e-8f1c-4d2e-9a7b-1c2d3e4f5a6b';
+    await store.put(record('e-1', 'org-edit'));
+    await store.put(record('e-2', 'org-edit'));
+
+    const marked = await store.setEditing('e-1', staffId, 1_700_000_100_000);
+    expect(marked).toEqual({ connectionId: 'e-1', userId: 'user-e-1', role: 'manager', connectedAt: 1_700_000_000_123, editing: { staffId, at: 1_700_000_100_000 } });
+    const members = await store.listOrgMembers('org-edit');
+    expect(members.find((member) => member.connectionId === 'e-1')?.editing).toEqual({ staffId, at: 1_700_000_100_000 });
+    expect(members.find((member) => member.connectionId === 'e-2')).not.toHaveProperty('editing');
+
+    const cleared = await store.setEditing('e-1', null, 1_700_000_200_000);
+    expect(cleared).not.toHaveProperty('editing');
+    expect((await store.listOrgMembers('org-edit')).every((member) => member.editing === undefined)).toBe(true);
+    // The record keeps what it had: the marker is changed in place, never put over it.
+    expect(await store.get('e-1')).toEqual(record('e-1', 'org-edit'));
+  });
 });
 
 describe('expiresAtFor', () => {
@@ -102,14 +138,17 @@ describe('connection store failures', () => {
     mock.on(GetCommand).rejects(timeout);
     mock.on(DeleteCommand).rejects(Object.assign(new Error('oops'), { name: 'InternalServerError', $metadata: { httpStatusCode: 500 } }));
     mock.on(QueryCommand).rejects(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    mock.on(UpdateCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
 
     const codes = await Promise.all([
       codeOf(store.put(record('c', 'o'))),
       codeOf(store.get('c')),
       codeOf(store.delete('c')),
       codeOf(collect(store.listOrgPages('o', 10))),
+      codeOf(store.watchPresence('c')),
+      codeOf(store.setEditing('c', null, 1)),
     ]);
-    expect(codes).toEqual(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE']);
+    expect(codes).toEqual(Array(6).fill('UPSTREAM_UNAVAILABLE'));
   });
 
   it('maps anything else to INTERNAL, keeping the cause', async () => {

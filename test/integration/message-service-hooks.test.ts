@@ -41,7 +41,7 @@ const identity = (role: Role, tokenExp = Math.floor(Date.now() / 1000) + 3600): 
 async function send(frame: unknown, role: Role = 'manager', tokenExp?: number): Promise<{ hookCalls: number[]; reply: { type: string; code?: string } }> {
   const hookCalls: number[] = [];
   const outcome = await service.handle(
-    { body: typeof frame === 'string' ? frame : JSON.stringify(frame), isBinary: false, identity: identity(role, tokenExp), receivedAt: new Date() },
+    { connectionId: 'hooks-connection', body: typeof frame === 'string' ? frame : JSON.stringify(frame), isBinary: false, identity: identity(role, tokenExp), receivedAt: new Date() },
     { onWrite: () => hookCalls.push(rpcsAnswered) },
   );
   return { hookCalls, reply: outcome.reply as { type: string; code?: string } };

@@ -38,6 +38,7 @@ type Reply = Record<string, unknown> & { type: string; code?: string; details?: 
 
 async function send(orgId: string, frame: unknown, role: 'manager' | 'viewer' = 'manager'): Promise<Reply> {
   const outcome = await service.handle({
+    connectionId: 'batch-differential',
     body: JSON.stringify(frame),
     isBinary: false,
     identity: { userId: 'batch-user', orgId, role, tokenExp: Math.floor(Date.now() / 1000) + 3600 },

@@ -1,7 +1,9 @@
 import type { Env } from '../../../shared/config';
 import type { DisconnectDependencies } from '../../handlers/disconnect';
 import { connectionsFrom } from './connections';
+import { fanOutFrom } from './fanout';
 
 export function disconnectDependencies(env: Env): DisconnectDependencies {
-  return { connections: connectionsFrom(env) };
+  const connections = connectionsFrom(env);
+  return { connections, fanOut: fanOutFrom(env, connections) };
 }

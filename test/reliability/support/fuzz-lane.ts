@@ -106,6 +106,7 @@ export async function runLane(options: LaneOptions, index: number): Promise<Lane
       const binary = typeof draft.wire !== 'string' && !draft.textBytes;
       const body = typeof draft.wire === 'string' ? draft.wire : Buffer.from(draft.wire).toString(binary ? 'base64' : 'utf8');
       const outcome = await internals.service.handle({
+        connectionId: `fuzz-lane-${index}`,
         body,
         isBinary: binary,
         identity: { userId: userIds[as], orgId, role: ROLES[as]!, tokenExp: expired ? Math.floor(Date.now() / 1000) - 1 : tokenExp },

@@ -1,5 +1,6 @@
 import { connect, isStaffSyncClientError, type StaffSyncClient, type StaffSyncClientError } from '../../../client/src';
 import type { Change } from '../../../shared/protocol/staff';
+import { EDITING_RENEW_MS, EDITING_TTL_MS } from '../../../shared/protocol/editing';
 import { FakeSocket } from './fake-socket';
 import { change, staff } from './fixtures';
 
@@ -351,5 +352,106 @@ describe('StaffSyncClient (scripted socket)', () => {
 
     await expect(created).rejects.toMatchObject({ code: 'CLOSED' });
     await expect(client.sync()).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+});
+
+describe('client.presence (scripted socket)', () => {
+  const STAFF_ID = '0b3a2a9e-8f1c-4d2e-9a7b-1c2d3e4f5a6b';
+  const member = (memberId: string, editing: { staffId: string; at: string } | null = null) => ({
+    memberId,
+    userId: `user-${memberId}`,
+    role: 'manager' as const,
+    connectedAt: `2026-12-07T10:00:0${memberId.length % 10}.000Z`,
+    editing,
+  });
+  const answerPresence = (socket: FakeSocket, members: unknown[], self = 'me') =>
+    socket.receive({ type: 'PRESENCE', requestId: socket.sentOf('PRESENCE_REQUEST').at(-1)!.requestId, event: 'snapshot', self, members });
+
+  it('keeps members from the snapshot and the events after it, and tells each change', async () => {
+    const { client, socket } = await started();
+    const told: string[][] = [];
+    client.on('presence', (members) => told.push(members.map((m) => m.memberId)));
+    const watched = client.presence.watch();
+    await flush();
+    // An event that overtook the snapshot is applied again over it.
+    socket.receive({ type: 'PRESENCE', event: 'join', member: member('late') });
+    answerPresence(socket, [member('me'), member('bo')]);
+    expect((await watched).map((m) => m.memberId).sort()).toEqual(['bo', 'late', 'me']);
+    expect(client.presence.self).toBe('me');
+
+    socket.receive({ type: 'PRESENCE', event: 'leave', memberId: 'bo' });
+    socket.receive({ type: 'PRESENCE', event: 'update', member: member('late', { staffId: STAFF_ID, at: '2026-12-07T10:01:00.000Z' }) });
+    expect([...client.presence.members.keys()].sort()).toEqual(['late', 'me']);
+    expect(client.presence.members.get('late')?.editing?.staffId).toBe(STAFF_ID);
+    expect(told.at(-1)?.sort()).toEqual(['late', 'me']);
+    client.close();
+  });
+
+  it("drops a member's marker EDITING_TTL_MS after it arrived unless it is said again", async () => {
+    // No heartbeat in these minutes: an unanswered PING would replace the socket.
+    const { client, socket } = await started({ options: { heartbeatSeconds: 540 } });
+    const watched = client.presence.watch();
+    await flush();
+    answerPresence(socket, [member('me'), member('ed', { staffId: STAFF_ID, at: '2026-12-07T10:00:00.000Z' })]);
+    await watched;
+    await jest.advanceTimersByTimeAsync(EDITING_TTL_MS - 10_000);
+    socket.receive({ type: 'PRESENCE', event: 'update', member: member('ed', { staffId: STAFF_ID, at: '2026-12-07T10:01:50.000Z' }) });
+    await jest.advanceTimersByTimeAsync(20_000);
+    expect(client.presence.members.get('ed')?.editing?.staffId).toBe(STAFF_ID);
+    await jest.advanceTimersByTimeAsync(EDITING_TTL_MS);
+    expect(client.presence.members.get('ed')?.editing).toBeNull();
+    client.close();
+  });
+
+  it('says what it edits again every EDITING_RENEW_MS and after a reconnect, until told null', async () => {
+    const { client, socket } = await started({ options: { heartbeatSeconds: 540 } });
+    const answerEditing = (on: FakeSocket) => {
+      const frame = on.sentOf('PRESENCE_EDITING').at(-1)!;
+      on.receive({ type: 'PRESENCE', requestId: frame.requestId, event: 'update', member: member('me', frame.payload.staffId ? { staffId: frame.payload.staffId, at: 'now' } : null) });
+    };
+    const said = client.presence.editing(STAFF_ID);
+    await flush();
+    answerEditing(socket);
+    await said;
+    expect(socket.sentOf('PRESENCE_EDITING').map((frame) => frame.payload)).toEqual([{ staffId: STAFF_ID }]);
+
+    await jest.advanceTimersByTimeAsync(EDITING_RENEW_MS);
+    answerEditing(socket);
+    expect(socket.sentOf('PRESENCE_EDITING')).toHaveLength(2);
+
+    socket.drop();
+    await jest.advanceTimersByTimeAsync(1000);
+    const next = FakeSocket.last;
+    next.open();
+    await flush();
+    expect(next.sentOf('PRESENCE_EDITING').map((frame) => frame.payload)).toEqual([{ staffId: STAFF_ID }]);
+    answerEditing(next);
+
+    const cleared = client.presence.editing(null);
+    await flush();
+    answerEditing(next);
+    await cleared;
+    await jest.advanceTimersByTimeAsync(EDITING_RENEW_MS * 3);
+    expect(next.sentOf('PRESENCE_EDITING').map((frame) => frame.payload)).toEqual([{ staffId: STAFF_ID }, { staffId: null }]);
+    client.close();
+  });
+
+  it('asks for a new snapshot on every reconnect once watching', async () => {
+    const { client, socket } = await started();
+    const watched = client.presence.watch();
+    await flush();
+    answerPresence(socket, [member('me')]);
+    await watched;
+    socket.drop();
+    await jest.advanceTimersByTimeAsync(1000);
+    const next = FakeSocket.last;
+    next.open();
+    await flush();
+    expect(next.sentOf('PRESENCE_REQUEST')).toHaveLength(1);
+    answerPresence(next, [member('me-again')], 'me-again');
+    await flush();
+    expect(client.presence.self).toBe('me-again');
+    expect([...client.presence.members.keys()]).toEqual(['me-again']);
+    client.close();
   });
 });

@@ -1,7 +1,11 @@
 import { StaffSyncError } from '../../../shared/errors';
 import { ackFrame, broadcastFrame, errorFrame, pongFrame, serverFrameSchema, syncResponseFrame } from '../../../shared/protocol/server-frames';
 import { MAX_OUTGOING_FRAME_BYTES, checkOutgoing, parseServerFrame } from '../../../client/src/frames';
+import { presenceLeaveFrame, presenceMemberFrame, presenceSnapshotFrame } from '../../../shared/presence';
 import { change, staff } from './fixtures';
+
+const member = { memberId: 'm1', userId: 'u1', role: 'manager' as const, connectedAt: '2026-12-07T10:00:00.000Z', editing: null };
+const editingMember = { ...member, editing: { staffId: staff({ n: 1 }).id, at: '2026-12-07T10:01:00.000Z' } };
 
 const record = staff({ n: 1, version: 2 });
 const aChange = change(7, record);
@@ -13,6 +17,10 @@ const protocolFrames = {
   delta: syncResponseFrame('r3', { mode: 'delta', changes: [aChange], seq: 7, hasMore: true, cursor: 'abc' }),
   snapshot: syncResponseFrame(undefined, { mode: 'snapshot', staff: [record], seq: 7, hasMore: false }),
   pong: pongFrame('r4', 7),
+  presenceSnapshot: presenceSnapshotFrame('r6', 'm1', [member, editingMember]),
+  presenceJoin: presenceMemberFrame('join', member),
+  presenceUpdateReply: presenceMemberFrame('update', editingMember, 'r7'),
+  presenceLeave: presenceLeaveFrame('m1'),
   conflict: errorFrame('r5', new StaffSyncError('VERSION_CONFLICT', 'changed meanwhile', { current: record })),
   forbidden: errorFrame(undefined, new StaffSyncError('FORBIDDEN', 'viewer')),
 };
@@ -36,6 +44,10 @@ describe('parseServerFrame', () => {
     ['a broadcast without a change seq', JSON.stringify({ type: 'STAFF_UPDATE', change: { ...aChange, seq: undefined } })],
     ['an ERROR with an unknown code', JSON.stringify({ type: 'ERROR', code: 'TEAPOT', message: 'short and stout' })],
     ['a PONG with a negative seq', JSON.stringify({ type: 'PONG', serverTime: 'now', seq: -1 })],
+    ['a PRESENCE of an unknown event', JSON.stringify({ type: 'PRESENCE', event: 'wave', member })],
+    ['a PRESENCE snapshot without self', JSON.stringify({ type: 'PRESENCE', event: 'snapshot', members: [member] })],
+    ['a PRESENCE join whose marker has no staffId', JSON.stringify({ type: 'PRESENCE', event: 'join', member: { ...member, editing: { at: 'now' } } })],
+    ['a PRESENCE leave without memberId', JSON.stringify({ type: 'PRESENCE', event: 'leave' })],
   ];
 
   it.each(notProtocol)('reports %s as BAD_FRAME (and the shared schema agrees)', (_name, data) => {

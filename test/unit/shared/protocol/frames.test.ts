@@ -112,7 +112,9 @@ describe('parseClientFrame', () => {
 
     it('without echoing a huge type', () => {
       const { message } = refusal(parse({ type: 'X'.repeat(20_000) }));
-      expect(message.length).toBeLessThan(200);
+      // The type is echoed as an excerpt of at most 64 characters, beside the list of known types.
+      expect(message).not.toContain('X'.repeat(65));
+      expect(message.length).toBeLessThan(300);
     });
   });
 
@@ -293,9 +295,30 @@ describe('parseClientFrame', () => {
 describe('MESSAGE_TYPES', () => {
   it('lists every type in both directions', () => {
     expect(MESSAGE_TYPES).toEqual({
-      client: ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_REQUEST', 'PRESENCE_REQUEST', 'PING'],
+      client: ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_REQUEST', 'PRESENCE_REQUEST', 'PRESENCE_EDITING', 'PING'],
       server: ['ACK', 'STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_RESPONSE', 'PRESENCE', 'PONG', 'ERROR'],
     });
+  });
+});
+
+describe('PRESENCE_EDITING', () => {
+  const editing = (payload: unknown, requestId?: string) => parse({ type: 'PRESENCE_EDITING', ...(requestId ? { requestId } : {}), payload });
+
+  it('takes a staff id, or null for none, with or without a requestId', () => {
+    expect(editing({ staffId: STAFF_ID }, 'e1')).toEqual({ ok: true, frame: { type: 'PRESENCE_EDITING', requestId: 'e1', payload: { staffId: STAFF_ID } } });
+    expect(editing({ staffId: null })).toEqual({ ok: true, frame: { type: 'PRESENCE_EDITING', payload: { staffId: null } } });
+  });
+
+  it.each([
+    ['no staffId', {}, 'payload.staffId', 'is required'],
+    ['a staffId that is not a UUID', { staffId: 'row-7' }, 'payload.staffId', 'must be a UUID'],
+    ['an unknown field', { staffId: null, field: 'name' }, 'payload.field', undefined],
+    ['no payload', undefined, 'payload', undefined],
+  ])('refuses %s with VALIDATION_FAILED at its path', (_, payload, path, message) => {
+    const { code, details, requestId } = refusal(editing(payload, 'e2'));
+    expect({ code, requestId }).toEqual({ code: 'VALIDATION_FAILED', requestId: 'e2' });
+    expect(details?.[0]?.path).toBe(path);
+    if (message) expect(details?.[0]?.message).toBe(message);
   });
 });
 
