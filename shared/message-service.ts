@@ -81,7 +81,9 @@ export function createMessageService({ staffStore, presence, onInternalError }: 
       case 'PRESENCE_EDITING': {
         const denied = authorizeFrame(identity.role, frame.type);
         if (denied) throw denied;
-        const record = await presence.setEditing(connectionId, frame.payload.staffId, message.receivedAt.getTime());
+        // Ids are compared as the database writes them (lowercase), whatever case the UUID came in.
+        const staffId = frame.payload.staffId === null ? null : frame.payload.staffId.toLowerCase();
+        const record = await presence.setEditing(connectionId, staffId, message.receivedAt.getTime());
         if (!record) throw new Error('the sending connection has no record');
         const member = presenceMember(record, message.receivedAt.getTime());
         return { reply: presenceMemberFrame('update', member, frame.requestId), presence: presenceMemberFrame('update', member) };

@@ -221,3 +221,53 @@ export const syncBadPayload = spec(
     ([requestId, payload]) => (_view: LaneView) => objectDraft({ type: 'SYNC_REQUEST', requestId, payload }, { code: 'VALIDATION_FAILED', echo: requestId }),
   ),
 );
+
+// ---------------------------------------------------------------- PRESENCE_REQUEST and PRESENCE_EDITING
+
+export const presenceRequest = spec(
+  'PRESENCE_REQUEST',
+  fc.tuple(fc.option(fc.uuid()), fc.constantFrom<'absent' | 'empty'>('absent', 'empty')).map(([requestId, payload]) => (_view: LaneView) => {
+    const frame: Record<string, unknown> = { type: 'PRESENCE_REQUEST' };
+    if (requestId !== null) frame.requestId = requestId;
+    if (payload === 'empty') frame.payload = {};
+    return objectDraft(frame, undefined, requestId === null ? { type: 'PRESENCE_REQUEST' } : { type: 'PRESENCE_REQUEST', requestId });
+  }),
+);
+
+/** A marker on a live record, another org's, an unknown id (in either case), or none. */
+export const presenceEditing = spec(
+  'PRESENCE_EDITING',
+  fc.tuple(fc.option(fc.uuid()), fc.constantFrom<'live' | 'foreign' | 'unknown' | 'upper' | 'none'>('live', 'live', 'foreign', 'unknown', 'upper', 'none'), fc.nat(), fc.uuid()).map(
+    ([requestId, kind, n, unknown]) => (view: LaneView) => {
+      const live = view.live();
+      const foreign = view.foreign();
+      const staffId =
+        kind === 'none' ? null : kind === 'live' && live.length > 0 ? live[n % live.length]!.id : kind === 'foreign' && foreign.length > 0 ? foreign[n % foreign.length]!.id : kind === 'upper' ? unknown.toUpperCase() : unknown;
+      const frame: Record<string, unknown> = { type: 'PRESENCE_EDITING', payload: { staffId } };
+      if (requestId !== null) frame.requestId = requestId;
+      return objectDraft(frame, undefined, { type: 'PRESENCE_EDITING', ...(requestId === null ? {} : { requestId }), staffId });
+    },
+  ),
+);
+
+export const presenceBadPayload = spec(
+  'PRESENCE_* with a bad payload',
+  fc.tuple(
+    fc.uuid(),
+    fc.constantFrom<['PRESENCE_REQUEST' | 'PRESENCE_EDITING', unknown]>(
+      ['PRESENCE_REQUEST', 'x'],
+      ['PRESENCE_REQUEST', { watch: true }],
+      ['PRESENCE_REQUEST', null],
+      ['PRESENCE_EDITING', {}],
+      ['PRESENCE_EDITING', { staffId: 'row-7' }],
+      ['PRESENCE_EDITING', { staffId: 7 }],
+      ['PRESENCE_EDITING', { staffId: null, since: 1 }],
+      ['PRESENCE_EDITING', []],
+      ['PRESENCE_EDITING', undefined],
+    ),
+  ).map(([requestId, [type, payload]]) => (_view: LaneView) => {
+    const frame: Record<string, unknown> = { type, requestId };
+    if (payload !== undefined) frame.payload = payload;
+    return objectDraft(frame, { code: 'VALIDATION_FAILED', echo: requestId });
+  }),
+);

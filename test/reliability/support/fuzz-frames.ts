@@ -19,7 +19,9 @@ export type ParsedFrame =
   | { readonly type: 'SYNC_REQUEST'; readonly requestId?: string; readonly sinceSeq?: number; readonly cursor?: 'foreign' | 'garbage' | 'ahead' }
   | { readonly type: 'STAFF_CREATE'; readonly requestId: string; readonly staff: Record<string, unknown> }
   | { readonly type: 'STAFF_UPDATE'; readonly requestId: string; readonly staffId: string; readonly baseVersion: number; readonly changes: Record<string, unknown> }
-  | { readonly type: 'STAFF_DELETE'; readonly requestId: string; readonly staffId: string; readonly baseVersion: number };
+  | { readonly type: 'STAFF_DELETE'; readonly requestId: string; readonly staffId: string; readonly baseVersion: number }
+  | { readonly type: 'PRESENCE_REQUEST'; readonly requestId?: string }
+  | { readonly type: 'PRESENCE_EDITING'; readonly requestId?: string; readonly staffId: string | null };
 
 export interface Draft {
   /** The generator family, for the figures. */
@@ -61,7 +63,7 @@ export interface Spec {
 }
 
 export const WRITE_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE'] as const;
-export const ALL_TYPES = [...WRITE_TYPES, 'SYNC_REQUEST', 'PING'] as const;
+export const ALL_TYPES = [...WRITE_TYPES, 'SYNC_REQUEST', 'PRESENCE_REQUEST', 'PRESENCE_EDITING', 'PING'] as const;
 
 export const userArb = fc.constantFrom<UserIx>(0, 0, 0, 1, 1, 2);
 export const writerArb = fc.constantFrom<UserIx>(0, 0, 1);

@@ -31,6 +31,7 @@ export class Figures {
   frames = 0;
   seeds = 0;
   broadcastsChecked = 0;
+  presenceEvents = 0;
   readonly byOutcome = new Map<string, number>();
   readonly byType = new Map<string, number>();
   readonly byFamily = new Map<string, number>();
@@ -50,7 +51,7 @@ export class Figures {
   report(title: string, elapsedMs: number): string {
     const table = (map: Map<string, number>) => [...map].sort((a, b) => b[1] - a[1]).map(([key, n]) => `    ${String(n).padStart(6)}  ${key}`);
     return [
-      `${title}: ${this.frames} generated frames (+ ${this.seeds} seed and barrier frames) in ${(elapsedMs / 1000).toFixed(1)} s, ${this.broadcastsChecked} broadcasts checked, ${this.problems.length} problems`,
+      `${title}: ${this.frames} generated frames (+ ${this.seeds} seed and barrier frames) in ${(elapsedMs / 1000).toFixed(1)} s, ${this.broadcastsChecked} broadcasts checked, ${this.presenceEvents} presence events checked, ${this.problems.length} problems`,
       '  replies by code:',
       ...table(this.byOutcome),
       '  frames by type field:',
@@ -88,7 +89,7 @@ export async function runLane(options: LaneOptions, index: number): Promise<Lane
   const model = new LaneModel(orgId, options.foreignOrgId, userIds, options.registry);
   const tokenExp = Math.floor(Date.now() / 1000) + 3 * 3600;
   const connect = async (user: UserIx) =>
-    LaneSocket.open(`${stage.websocketUrl}?token=${await mintLocalToken({ orgId, role: ROLES[user]!, sub: userIds[user], secret: stage.jwtSecret, expiresInSeconds: 3 * 3600 })}`);
+    LaneSocket.open(`${stage.websocketUrl}?token=${await mintLocalToken({ orgId, role: ROLES[user]!, sub: userIds[user], secret: stage.jwtSecret, expiresInSeconds: 3 * 3600 })}`, userIds[user]);
   const sockets: LaneSocket[] = [await connect(0), await connect(1), await connect(2)];
   const records = await stage.connectionRecords(orgId);
   const connectionOf = (user: UserIx) => records.find((record) => record.userId === userIds[user])!.connectionId;
@@ -106,7 +107,7 @@ export async function runLane(options: LaneOptions, index: number): Promise<Lane
       const binary = typeof draft.wire !== 'string' && !draft.textBytes;
       const body = typeof draft.wire === 'string' ? draft.wire : Buffer.from(draft.wire).toString(binary ? 'base64' : 'utf8');
       const outcome = await internals.service.handle({
-        connectionId: `fuzz-lane-${index}`,
+        connectionId: connectionOf(as),
         body,
         isBinary: binary,
         identity: { userId: userIds[as], orgId, role: ROLES[as]!, tokenExp: expired ? Math.floor(Date.now() / 1000) - 1 : tokenExp },
@@ -115,6 +116,7 @@ export async function runLane(options: LaneOptions, index: number): Promise<Lane
       if (expired) return { verdict: model.judgeExpired(draft, JSON.parse(JSON.stringify(outcome.reply)) as Json, outcome.close, Boolean(outcome.broadcast)) };
       if (outcome.close) problem(`the service asked to close the connection after ${JSON.stringify(outcome.reply).slice(0, 200)}`);
       if (outcome.broadcast) await internals.fanout.toOrg(orgId, outcome.broadcast, { except: connectionOf(as) });
+      if (outcome.presence) await internals.fanout.toPresenceWatchers(orgId, outcome.presence, connectionOf(as));
       const verdict = model.judge(draft, JSON.parse(JSON.stringify(outcome.reply)) as Json);
       if (Boolean(outcome.broadcast) !== Boolean(verdict.broadcast)) verdict.problems.push(`broadcast ${outcome.broadcast ? 'produced' : 'missing'} for ${verdict.outcome}`);
       return { verdict };
@@ -167,6 +169,16 @@ export async function runLane(options: LaneOptions, index: number): Promise<Lane
     for (const [user, socket] of sockets.entries()) {
       if (socket.pendingBroadcasts() > 0) problem(`${ROLES[user]} received ${socket.pendingBroadcasts()} broadcasts nobody acknowledged`);
       if (socket.pendingReplies() > 0) problem(`${ROLES[user]} received ${socket.pendingReplies()} replies to frames it never sent`);
+      // Presence events come when other connections open, close or mark a record: only their form and org are judged.
+      for (const event of socket.presenceEvents) {
+        const problems: string[] = [];
+        if (event.event === 'leave') {
+          if (typeof event.memberId !== 'string' || Object.keys(event).length !== 3) problems.push(`malformed leave ${JSON.stringify(event).slice(0, 200)}`);
+        } else if (event.event === 'join' || event.event === 'update') model.checkMember(event.member, problems);
+        else problems.push(`unknown presence event ${JSON.stringify(event).slice(0, 200)}`);
+        for (const what of problems) problem(`${ROLES[user]} presence event: ${what}`);
+      }
+      figures.presenceEvents += socket.presenceEvents.length;
     }
     await checkDatabase(stage, model, problem);
     return model;

@@ -20,6 +20,9 @@ import {
   sync,
   syncBadCursor,
   syncBadPayload,
+  presenceRequest,
+  presenceEditing,
+  presenceBadPayload,
 } from './fuzz-frames-envelope';
 import {
   createValid,
@@ -57,6 +60,9 @@ export const specArb: fc.Arbitrary<Spec> = fc.oneof(
   { arbitrary: sync, weight: 1 },
   { arbitrary: syncBadCursor, weight: 1 },
   { arbitrary: syncBadPayload, weight: 3 },
+  { arbitrary: presenceRequest, weight: 1 },
+  { arbitrary: presenceEditing, weight: 2 },
+  { arbitrary: presenceBadPayload, weight: 2 },
   { arbitrary: createValid, weight: 4 },
   { arbitrary: createTakenId, weight: 1 },
   { arbitrary: createInvalid, weight: 14 },

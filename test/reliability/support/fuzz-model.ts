@@ -37,7 +37,11 @@ const REPLY_KEYS: Record<string, readonly string[]> = {
   ACK: ['type', 'requestId', 'change', 'merged', 'current'],
   PONG: ['type', 'requestId', 'serverTime', 'seq'],
   SYNC_RESPONSE: ['type', 'requestId', 'mode', 'changes', 'staff', 'seq', 'hasMore', 'cursor'],
+  PRESENCE: ['type', 'requestId', 'event', 'self', 'members', 'member'],
 };
+const MEMBER_KEYS = 'connectedAt,editing,memberId,role,userId';
+const MEMBER_ID = /^[A-Za-z0-9_-]{22}$/;
+const ROLE_OF: readonly string[] = ['manager', 'admin', 'viewer'];
 const DEFAULTS: Json = { email: null, phone: null, position: null, department: null, employmentType: 'full_time', status: 'active', startDate: null, endDate: null, displayOrder: 0, metadata: {} };
 
 interface Stored {
@@ -202,7 +206,9 @@ export class LaneModel implements LaneView {
     if (crossed) return this.error(reply, 'VALIDATION_FAILED', frame.requestId, problems);
     if (frame.type === 'PING') return this.pong(frame, reply, problems);
     if (frame.type === 'SYNC_REQUEST') return this.sync(frame, reply, problems);
+    if (frame.type === 'PRESENCE_REQUEST') return this.presenceSnapshot(frame, draft.as, reply, problems);
     if (draft.as === 2) return this.error(reply, 'FORBIDDEN', frame.requestId, problems);
+    if (frame.type === 'PRESENCE_EDITING') return this.presenceUpdate(frame, draft.as, reply, problems);
     return this.write(frame, draft, reply, problems);
   }
 
@@ -214,6 +220,48 @@ export class LaneModel implements LaneView {
       if (typeof reply.serverTime !== 'string' || !ISO.test(reply.serverTime)) problems.push('PONG serverTime not ISO');
     }
     return { outcome: String(reply.type === 'ERROR' ? `ERROR ${String(reply.code)}` : reply.type), problems };
+  }
+
+  /** A member as presence shows it: its own keys, one of this org's users with that user's role. */
+  checkMember(member: unknown, problems: string[]): void {
+    const m = member as Json;
+    if (typeof m !== 'object' || m === null || Object.keys(m).sort().join(',') !== MEMBER_KEYS) return void problems.push(`malformed member ${JSON.stringify(member)?.slice(0, 200)}`);
+    const user = this.userIds.indexOf(String(m.userId));
+    if (user < 0) problems.push(`member of another org: ${String(m.userId)}`);
+    else if (m.role !== ROLE_OF[user]) problems.push(`member ${String(m.userId)} has role ${String(m.role)}, not ${ROLE_OF[user]}`);
+    if (!MEMBER_ID.test(String(m.memberId))) problems.push(`memberId ${String(m.memberId)} is not a 22-character digest`);
+    if (typeof m.connectedAt !== 'string' || !ISO.test(m.connectedAt)) problems.push('member connectedAt not ISO');
+    const editing = m.editing as Json | null;
+    if (editing !== null && (typeof editing?.staffId !== 'string' || !UUID.test(editing.staffId) || typeof editing.at !== 'string' || !ISO.test(editing.at))) problems.push(`malformed marker ${JSON.stringify(editing)}`);
+  }
+
+  private presenceSnapshot(frame: Extract<ParsedFrame, { type: 'PRESENCE_REQUEST' }>, as: UserIx, reply: Json, problems: string[]): Verdict {
+    if (reply.type !== 'PRESENCE' || reply.event !== 'snapshot' || !Array.isArray(reply.members)) {
+      problems.push(`expected a PRESENCE snapshot, got ${JSON.stringify(reply).slice(0, 300)}`);
+      return { outcome: String(reply.type === 'ERROR' ? `ERROR ${String(reply.code)}` : reply.type), problems };
+    }
+    if (reply.requestId !== frame.requestId) problems.push('PRESENCE requestId not echoed');
+    const members = reply.members as Json[];
+    for (const member of members) this.checkMember(member, problems);
+    const self = members.find((member) => member.memberId === reply.self);
+    if (!self) problems.push(`self ${String(reply.self)} is not among the members`);
+    else if (self.userId !== this.userIds[as]) problems.push(`self is ${String(self.userId)}, not the sender`);
+    return { outcome: 'PRESENCE snapshot', problems };
+  }
+
+  private presenceUpdate(frame: Extract<ParsedFrame, { type: 'PRESENCE_EDITING' }>, as: UserIx, reply: Json, problems: string[]): Verdict {
+    if (reply.type !== 'PRESENCE' || reply.event !== 'update') {
+      problems.push(`expected a PRESENCE update, got ${JSON.stringify(reply).slice(0, 300)}`);
+      return { outcome: String(reply.type === 'ERROR' ? `ERROR ${String(reply.code)}` : reply.type), problems };
+    }
+    if (reply.requestId !== frame.requestId) problems.push('PRESENCE requestId not echoed');
+    this.checkMember(reply.member, problems);
+    const member = reply.member as Json;
+    if (member.userId !== this.userIds[as]) problems.push(`the update names ${String(member.userId)}, not the sender`);
+    const marked = (member.editing as Json | null)?.staffId ?? null;
+    // Stored in the database's form: a UUID sent in capitals comes back lowercase.
+    if (marked !== (frame.staffId === null ? null : frame.staffId.toLowerCase())) problems.push(`marker ${String(marked)} instead of ${String(frame.staffId)}`);
+    return { outcome: 'PRESENCE update', problems };
   }
 
   private sync(frame: Extract<ParsedFrame, { type: 'SYNC_REQUEST' }>, reply: Json, problems: string[]): Verdict {
@@ -242,7 +290,7 @@ export class LaneModel implements LaneView {
     return { outcome: 'SYNC_RESPONSE', problems };
   }
 
-  private write(frame: Extract<ParsedFrame, { requestId: string }> & { type: `STAFF_${string}` }, draft: Draft, reply: Json, problems: string[]): Verdict {
+  private write(frame: Extract<ParsedFrame, { type: `STAFF_${string}` }>, draft: Draft, reply: Json, problems: string[]): Verdict {
     const as = draft.as;
     const hash = hashOf(frame);
     const key = this.keys[as].get(frame.requestId);

@@ -1,7 +1,7 @@
 /**
  * A real `ws` client for the reliability suites that keeps the two streams a connection
  * receives apart: replies to its own frames (in order) and broadcasts of other connections'
- * changes (in order). Absence is proven by a barrier (a broadcast that must come next), never by
+ * changes (in order); presence events go to a third list. Absence is proven by a barrier (a broadcast that must come next), never by
  * waiting. Sends text in one frame, in ≤ 32 KB fragments of one message, or as binary.
  */
 import WebSocket from 'ws';
@@ -10,18 +10,33 @@ export type Frame = Record<string, unknown>;
 
 const BROADCAST_TYPES = new Set(['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE']);
 export const isBroadcast = (frame: Frame): boolean => BROADCAST_TYPES.has(String(frame.type)) && 'change' in frame && !('requestId' in frame);
+/**
+ * A presence event (join, update, leave of another connection), which answers no frame of this
+ * one. A snapshot always answers PRESENCE_REQUEST; an update of this connection's own user is the reply to its PRESENCE_EDITING without a
+ * requestId: each lane user has one connection, and no connection is told its own events.
+ */
+export const isPresenceEvent = (frame: Frame, userId: string | undefined): boolean =>
+  frame.type === 'PRESENCE' &&
+  !('requestId' in frame) &&
+  frame.event !== 'snapshot' &&
+  !(frame.event === 'update' && userId !== undefined && (frame.member as Frame | undefined)?.userId === userId);
 
 const FRAGMENT_BYTES = 32 * 1024;
 
 export class LaneSocket {
   readonly replies: Frame[] = [];
   readonly broadcasts: Frame[] = [];
+  /** Presence events, kept apart: when they come depends on other connections, not on this one's frames. */
+  readonly presenceEvents: Frame[] = [];
   private replyCursor = 0;
   private broadcastCursor = 0;
   private waiters: Array<() => void> = [];
   closed: { code: number; reason: string } | undefined;
 
-  private constructor(readonly socket: WebSocket) {
+  private constructor(
+    readonly socket: WebSocket,
+    userId: string | undefined,
+  ) {
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       const text = isBinary ? `binary:${data.toString('base64')}` : data.toString('utf8');
       let frame: Frame;
@@ -30,7 +45,7 @@ export class LaneSocket {
       } catch {
         frame = { type: '__not_json__', raw: text.slice(0, 200) };
       }
-      (isBroadcast(frame) ? this.broadcasts : this.replies).push(frame);
+      (isBroadcast(frame) ? this.broadcasts : isPresenceEvent(frame, userId) ? this.presenceEvents : this.replies).push(frame);
       this.wake();
     });
     socket.on('close', (code, reason) => {
@@ -40,11 +55,11 @@ export class LaneSocket {
     socket.on('error', () => this.wake());
   }
 
-  /** Opens a socket; rejects with the HTTP status of a refused handshake. */
-  static open(url: string): Promise<LaneSocket> {
+  /** Opens a socket (for `userId`'s token); rejects with the HTTP status of a refused handshake. */
+  static open(url: string, userId?: string): Promise<LaneSocket> {
     const socket = new WebSocket(url, { perMessageDeflate: false });
     return new Promise((resolve, reject) => {
-      socket.once('open', () => resolve(new LaneSocket(socket)));
+      socket.once('open', () => resolve(new LaneSocket(socket, userId)));
       socket.once('unexpected-response', (_req, res) => {
         reject(new Error(`handshake refused with HTTP ${res.statusCode}`));
         res.resume();
