@@ -169,15 +169,19 @@ export const extraEnvelopeField = spec(
 
 // ---------------------------------------------------------------- PING and SYNC_REQUEST
 
-export const ping = spec(
-  'PING',
-  fc.tuple(fc.option(fc.uuid()), fc.constantFrom<'absent' | 'empty'>('absent', 'empty')).map(([requestId, payload]) => (_view: LaneView) => {
-    const frame: Record<string, unknown> = { type: 'PING' };
-    if (requestId !== null) frame.requestId = requestId;
-    if (payload === 'empty') frame.payload = {};
-    return objectDraft(frame, undefined, requestId === null ? { type: 'PING' } : { type: 'PING', requestId });
-  }),
-);
+/** A frame whose payload is absent or `{}` (PING, PRESENCE_REQUEST), with or without a requestId. */
+const payloadless = (type: 'PING' | 'PRESENCE_REQUEST') =>
+  spec(
+    type,
+    fc.tuple(fc.option(fc.uuid()), fc.constantFrom<'absent' | 'empty'>('absent', 'empty')).map(([requestId, payload]) => (_view: LaneView) => {
+      const frame: Record<string, unknown> = { type };
+      if (requestId !== null) frame.requestId = requestId;
+      if (payload === 'empty') frame.payload = {};
+      return objectDraft(frame, undefined, requestId === null ? { type } : { type, requestId });
+    }),
+  );
+
+export const ping = payloadless('PING');
 
 export const pingBadPayload = spec(
   'PING with a bad payload',
@@ -224,15 +228,7 @@ export const syncBadPayload = spec(
 
 // ---------------------------------------------------------------- PRESENCE_REQUEST and PRESENCE_EDITING
 
-export const presenceRequest = spec(
-  'PRESENCE_REQUEST',
-  fc.tuple(fc.option(fc.uuid()), fc.constantFrom<'absent' | 'empty'>('absent', 'empty')).map(([requestId, payload]) => (_view: LaneView) => {
-    const frame: Record<string, unknown> = { type: 'PRESENCE_REQUEST' };
-    if (requestId !== null) frame.requestId = requestId;
-    if (payload === 'empty') frame.payload = {};
-    return objectDraft(frame, undefined, requestId === null ? { type: 'PRESENCE_REQUEST' } : { type: 'PRESENCE_REQUEST', requestId });
-  }),
-);
+export const presenceRequest = payloadless('PRESENCE_REQUEST');
 
 /** A marker on a live record, another org's, an unknown id (in either case), or none. */
 export const presenceEditing = spec(
