@@ -17,9 +17,10 @@ import { renderTable } from './lib/format';
 import { machineInfo } from './lib/machine';
 import { createProgress } from './lib/progress';
 import type { Bench, FlagValue } from './lib/types';
+import { subscriptions } from './subscriptions';
 import { sync } from './sync';
 
-const ALL: readonly Bench[] = [fanout, latency, coldstart, sync, batch, cost];
+const ALL: readonly Bench[] = [fanout, latency, coldstart, sync, batch, subscriptions, cost];
 
 async function main(argv: readonly string[]): Promise<number> {
   // The SDK warns once that its 2027 releases need Node 22 (Lambda runs 24); not a figure.

@@ -18,9 +18,10 @@ import type { Role } from './protocol/roles';
 export const ORG_INDEX_NAME = 'orgId-index';
 /**
  * What the org index holds besides its keys: who is connected and what they edit, for presence
- * without a read per record, and whether a connection wants presence events.
+ * without a read per record, whether a connection wants presence events, and the departments it
+ * subscribed to (the fan-out filters by them).
  */
-export const ORG_INDEX_ATTRIBUTES = ['userId', 'role', 'connectedAt', 'watchesPresence', 'editingStaffId', 'editingAt'] as const;
+export const ORG_INDEX_ATTRIBUTES = ['userId', 'role', 'connectedAt', 'watchesPresence', 'editingStaffId', 'editingAt', 'departments'] as const;
 
 /** The record a connection is editing, as its connection last said (docs/protocol.md §7.7). */
 export interface EditingMarker {
@@ -38,6 +39,12 @@ export interface OrgMember {
   readonly editing?: EditingMarker;
 }
 
+/** Who a broadcast may go to: a connection and the departments it subscribed to (none: the whole org). */
+export interface Recipient {
+  readonly connectionId: string;
+  readonly departments?: readonly string[];
+}
+
 /** Which of an org's connections a listing is for. */
 export interface OrgPagesFilter {
   /** Only the connections that asked for presence events (PRESENCE_REQUEST). */
@@ -53,6 +60,8 @@ export interface ConnectionRecord {
   readonly connectedAt: number;
   /** Epoch SECONDS: the table's TTL attribute. */
   readonly expiresAt: number;
+  /** The departments the connection subscribed to; absent: the whole org. */
+  readonly departments?: readonly string[];
 }
 
 export interface ConnectionStoreOptions {
@@ -69,6 +78,10 @@ export interface ConnectionStore {
   get(connectionId: string): Promise<ConnectionRecord | undefined>;
   /** The org's connection ids, one page (at most `pageSize` ids, never empty) per iteration. */
   listOrgPages(orgId: string, pageSize: number, filter?: OrgPagesFilter): AsyncIterable<string[]>;
+  /** As `listOrgPages`, each connection with its subscribed departments. */
+  listOrgRecipients(orgId: string, pageSize: number, filter?: OrgPagesFilter): AsyncIterable<Recipient[]>;
+  /** Subscribes the connection to some departments (`null`: the whole org). `false` when it has no record. */
+  subscribe(connectionId: string, departments: readonly string[] | null): Promise<boolean>;
   /** Every connection of the org with who holds it, from the org index (eventually consistent). */
   listOrgMembers(orgId: string): Promise<OrgMember[]>;
   /** Marks the connection as wanting presence events. `false` when it has no record (it is gone). */
@@ -175,10 +188,27 @@ export function createConnectionStore(options: ConnectionStoreOptions): Connecti
   }
 
   return {
-    put: (record) =>
+    put: ({ departments, ...record }) =>
       call('PutItem', async () => {
-        await client.send(new PutCommand({ TableName: tableName, Item: { ...record } }));
+        // A string set: the org index projects it and a record's list of departments is a set.
+        const item = departments && departments.length > 0 ? { ...record, departments: new Set(departments) } : record;
+        await client.send(new PutCommand({ TableName: tableName, Item: item }));
       }),
+
+    subscribe: (connectionId, departments) =>
+      conditional('UpdateItem', async () => {
+        const whole = departments === null || departments.length === 0;
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { connectionId },
+            UpdateExpression: whole ? 'REMOVE departments' : 'SET departments = :departments',
+            ConditionExpression: 'attribute_exists(connectionId)',
+            ...(whole ? {} : { ExpressionAttributeValues: { ':departments': new Set(departments) } }),
+          }),
+        );
+        return true;
+      }, false),
 
     delete: (connectionId) =>
       call('DeleteItem', async () => {
@@ -188,7 +218,9 @@ export function createConnectionStore(options: ConnectionStoreOptions): Connecti
     get: (connectionId) =>
       call('GetItem', async () => {
         const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: { connectionId }, ConsistentRead: true }));
-        return Item as ConnectionRecord | undefined;
+        if (!Item) return undefined;
+        const { departments, ...record } = Item as ConnectionRecord & { departments?: Set<string> };
+        return (departments ? { ...record, departments: [...departments].sort() } : record) as ConnectionRecord;
       }),
 
     ping: (signal) =>
@@ -234,6 +266,17 @@ export function createConnectionStore(options: ConnectionStoreOptions): Connecti
         );
         return Attributes ? memberOf(Attributes) : undefined;
       }, undefined),
+
+    async *listOrgRecipients(orgId, pageSize, filter) {
+      if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
+      for await (const items of orgIndexPages(orgId, ['connectionId', 'departments'], pageSize, filter)) {
+        const recipients = items.map(({ connectionId, departments }): Recipient => {
+          const id = String(connectionId);
+          return departments instanceof Set && departments.size > 0 ? { connectionId: id, departments: [...(departments as Set<string>)] } : { connectionId: id };
+        });
+        if (recipients.length > 0) yield recipients;
+      }
+    },
 
     async *listOrgPages(orgId, pageSize, filter) {
       if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);

@@ -14,6 +14,7 @@ import {
   broadcastFrame,
   errorFrame,
   pongFrame,
+  subscribedFrame,
   syncResponseFrame,
   type PresenceFrame,
   type ServerFrame,
@@ -57,25 +58,54 @@ export interface HandleHooks {
 
 export interface MessageServiceOptions {
   readonly staffStore: StaffStore;
-  /** Who is connected to an org (the connections table's org index). */
-  readonly presence: Pick<ConnectionStore, 'listOrgMembers' | 'watchPresence' | 'setEditing'>;
+  /** The connections table: who is connected to an org (presence) and what each subscribed to. */
+  readonly connections: Pick<ConnectionStore, 'get' | 'listOrgMembers' | 'watchPresence' | 'setEditing' | 'subscribe'>;
+  /** Called when a reply was made without something it could not read (it still went out), to be logged. */
+  readonly onDegraded?: (what: string, error: unknown) => void;
   /** Called for failures that are bugs (INTERNAL), with the request id, so they are logged once. */
   readonly onInternalError?: (error: unknown, requestId: string | undefined) => void;
 }
 
-export function createMessageService({ staffStore, presence, onInternalError }: MessageServiceOptions) {
+/** The latest seq of each of `departments` among an org's (0: no change yet in it). */
+const seqsOf = (departments: readonly string[], all: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(departments.map((department) => [department, Object.hasOwn(all, department) ? all[department]! : 0]));
+
+export function createMessageService({ staffStore, connections, onDegraded, onInternalError }: MessageServiceOptions) {
+  /**
+   * The connection's subscription and where the org and its departments stand, read side by side.
+   * The heartbeat must not depend on DynamoDB (a throttled table is when a client most needs the
+   * seq that heals a lost broadcast): an unreadable subscription gives a PONG without `deptSeqs`.
+   */
+  async function positions(orgId: string, connectionId: string): Promise<{ seq: number; deptSeqs?: Record<string, number> }> {
+    const subscription = connections.get(connectionId).catch((error: unknown) => {
+      onDegraded?.('PONG without deptSeqs: the connection record could not be read', error);
+      return undefined;
+    });
+    const [record, latest] = await Promise.all([subscription, staffStore.latestSeqs(orgId)]);
+    const departments = record?.departments;
+    return departments && departments.length > 0 ? { seq: latest.seq, deptSeqs: seqsOf(departments, latest.deptSeqs) } : { seq: latest.seq };
+  }
+
   async function execute(frame: ClientFrame, message: IncomingMessage, hooks: HandleHooks): Promise<Omit<MessageOutcome, 'close'>> {
     const { identity, connectionId } = message;
     const ctx = { orgId: identity.orgId, userId: identity.userId };
     switch (frame.type) {
-      case 'PING':
-        return { reply: pongFrame(frame.requestId, await staffStore.latestSeq(identity.orgId)) };
+      case 'PING': {
+        const { seq, deptSeqs } = await positions(identity.orgId, connectionId);
+        return { reply: pongFrame(frame.requestId, seq, new Date(), deptSeqs) };
+      }
+      case 'SUBSCRIBE': {
+        const departments = frame.payload?.departments?.length ? [...frame.payload.departments].sort() : null;
+        if (!(await connections.subscribe(connectionId, departments))) throw new Error('the sending connection has no record');
+        const latest = await staffStore.latestSeqs(identity.orgId);
+        return { reply: subscribedFrame(frame.requestId, departments, latest.seq, departments ? seqsOf(departments, latest.deptSeqs) : {}) };
+      }
       case 'SYNC_REQUEST':
         return { reply: syncResponseFrame(frame.requestId, await staffStore.sync(ctx, frame.payload)) };
       case 'PRESENCE_REQUEST': {
         // Watching first: a member joining while the org is read is then either listed or announced.
-        await presence.watchPresence(connectionId);
-        const members = presenceMembers(await presence.listOrgMembers(identity.orgId), message.receivedAt.getTime());
+        await connections.watchPresence(connectionId);
+        const members = presenceMembers(await connections.listOrgMembers(identity.orgId), message.receivedAt.getTime());
         return { reply: presenceSnapshotFrame(frame.requestId, memberIdOf(connectionId), members) };
       }
       case 'PRESENCE_EDITING': {
@@ -83,7 +113,7 @@ export function createMessageService({ staffStore, presence, onInternalError }: 
         if (denied) throw denied;
         // Ids are compared as the database writes them (lowercase), whatever case the UUID came in.
         const staffId = frame.payload.staffId === null ? null : frame.payload.staffId.toLowerCase();
-        const record = await presence.setEditing(connectionId, staffId, message.receivedAt.getTime());
+        const record = await connections.setEditing(connectionId, staffId, message.receivedAt.getTime());
         if (!record) throw new Error('the sending connection has no record');
         const member = presenceMember(record, message.receivedAt.getTime());
         return { reply: presenceMemberFrame('update', member, frame.requestId), presence: presenceMemberFrame('update', member) };

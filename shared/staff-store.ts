@@ -23,15 +23,17 @@ import {
   changeAtSchema,
   healthSchema,
   latestSeqSchema,
+  latestSeqsSchema,
   pageSchema,
   toBatchResult,
   toWriteResult,
   writeResultSchema,
   type BatchResult,
+  type LatestSeqs,
   type WriteResult,
 } from './staff-store/results';
 
-export type { BatchResult, WriteResult } from './staff-store/results';
+export type { BatchResult, LatestSeqs, WriteResult } from './staff-store/results';
 export type { SyncPage } from './protocol/server-frames';
 
 export const DEFAULT_STAFF_STORE_TIMEOUT_MS = 5000;
@@ -55,6 +57,8 @@ export interface StaffStore {
   sync(ctx: StaffContext, request: SyncRequest): Promise<SyncPage>;
   /** The org's latest committed `seq` (0 when none). */
   latestSeq(orgId: string): Promise<number>;
+  /** The org's latest `seq` and every department's latest seq, read together (docs/protocol.md §7.8). */
+  latestSeqs(orgId: string): Promise<LatestSeqs>;
   /** One change of the org's log, or null (the webhook's re-read). */
   changeAt(orgId: string, seq: number): Promise<Change | null>;
   /** Resolves when the database answers; throws UPSTREAM_UNAVAILABLE otherwise. */
@@ -154,6 +158,7 @@ export function createStaffStore(options: StaffStoreOptions): StaffStore {
       return page(ctx, 'staff_snapshot', {});
     },
     latestSeq: (orgId) => call('staff_latest_seq', { p_org_id: orgId }, latestSeqSchema),
+    latestSeqs: (orgId) => call('staff_latest_seqs', { p_org_id: orgId }, latestSeqsSchema),
     changeAt: (orgId, seq) => call('staff_change_at', { p_org_id: orgId, p_seq: seq }, changeAtSchema),
     async health(signal) {
       const { ok } = await call('staff_health', {}, healthSchema, signal);

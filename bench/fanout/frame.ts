@@ -12,6 +12,7 @@ export function sampleBroadcast(seq = 1): BroadcastFrame {
     actor: 'user-3f0c',
     origin: 'ws',
     at,
+    deptSeqs: { Kitchen: seq },
     staff: {
       id: '5b1f7c3e-8a4d-4e2b-9c6f-1d2e3f4a5b6c',
       orgId: 'org-bench',

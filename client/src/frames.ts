@@ -30,9 +30,10 @@ const isCompactChange = (value: unknown): boolean =>
   isOp(value.op) &&
   isStaff(value.staff) &&
   optional(value.staffId, isString) &&
-  optional(value.version, (version) => isSeq(version, 1));
+  optional(value.version, (version) => isSeq(version, 1)) &&
+  optional(value.deptSeqs, isObject);
 const isChange = (value: unknown): boolean =>
-  isCompactChange(value) && isString((value as Json).staffId) && isSeq((value as Json).version, 1) && ((value as Json).staff as Json).id === (value as Json).staffId;
+  isCompactChange(value) && isObject((value as Json).deptSeqs) && isString((value as Json).staffId) && isSeq((value as Json).version, 1) && ((value as Json).staff as Json).id === (value as Json).staffId;
 const isMember = (m: unknown): boolean =>
   isObject(m) &&
   isString(m.memberId) &&
@@ -65,7 +66,8 @@ const CHECKS: Record<string, (frame: Json) => boolean> = {
       ? isString(f.memberId)
       : optional(f.requestId, isString) &&
         (f.event === 'snapshot' ? isString(f.self) && isArrayOf(isMember)(f.members) : (f.event === 'join' || f.event === 'update') && isMember(f.member)),
-  PONG: (f) => isSeq(f.seq) && optional(f.requestId, isString),
+  SUBSCRIBED: (f) => (f.departments === null || isArrayOf(isString)(f.departments)) && isSeq(f.seq) && isObject(f.deptSeqs) && optional(f.requestId, isString),
+  PONG: (f) => isSeq(f.seq) && optional(f.requestId, isString) && optional(f.deptSeqs, isObject),
   ERROR: (f) =>
     (ERROR_CODES as readonly unknown[]).includes(f.code) && isString(f.message) && optional(f.requestId, isString) && optional(f.current, isStaff),
 };

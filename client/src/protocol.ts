@@ -41,6 +41,8 @@ export interface Change {
   actor: string;
   origin: 'ws' | 'db';
   at: string;
+  /** The seq this change took in each department it touches (its record's old and new department). */
+  deptSeqs: Record<string, number>;
 }
 
 /** A new record: `name` required, `id` a client-chosen UUID if given, the rest defaulted by the server. */

@@ -6,12 +6,12 @@
  */
 import type { ClientFrame } from '../../shared/protocol/client-frames';
 import type { WriteFrame } from './protocol';
-import type { AckFrame, BatchAckFrame, ErrorFrame, PongFrame, PresenceFrame, SyncResponseFrame } from '../../shared/protocol/server-frames';
+import type { AckFrame, BatchAckFrame, ErrorFrame, PongFrame, PresenceFrame, SubscribedFrame, SyncResponseFrame } from '../../shared/protocol/server-frames';
 import { StaffSyncClientError, isRetriableWriteCode } from './errors';
 import { errorFromFrame } from './frames';
 
 /** The frames that answer a request (broadcasts answer none, nor does a member's leaving). */
-export type ReplyFrame = AckFrame | BatchAckFrame | SyncResponseFrame | Exclude<PresenceFrame, { event: 'leave' }> | PongFrame | ErrorFrame;
+export type ReplyFrame = AckFrame | BatchAckFrame | SyncResponseFrame | Exclude<PresenceFrame, { event: 'leave' }> | SubscribedFrame | PongFrame | ErrorFrame;
 
 interface Entry {
   readonly frame: ClientFrame & { requestId: string };

@@ -10,6 +10,7 @@ import { CLIENT_FRAME_TYPES } from '../../shared/protocol/client-frames';
 import { broadcastFrame } from '../../shared/protocol/server-frames';
 import type { StaffStore } from '../../shared/staff-store';
 import { WEBHOOK_SECRET_HEADER, parseWebhookSignal, secretMatches } from '../../shared/webhook';
+import { departmentsTouched } from '../../shared/subscriptions';
 import type { FanOut } from '../lib/fanout';
 import type { Lazy } from '../lib/lazy';
 
@@ -59,7 +60,7 @@ export function createHttpHandler({ service, webhookSecret, connections, staffSt
     setRequestKeys({ requestId: event.requestContext.requestId, orgId: signal.orgId });
     const change = await (await staffStore()).changeAt(signal.orgId, signal.seq);
     if (!change || change.origin !== 'db') return json(202, { broadcast: false });
-    await (await fanOut()).toOrgInBackground(signal.orgId, broadcastFrame(change));
+    await (await fanOut()).toOrgInBackground(signal.orgId, broadcastFrame(change), departmentsTouched([change]));
     logger.info('db change relayed', { seq: change.seq });
     return json(202, { broadcast: true, seq: change.seq });
   }

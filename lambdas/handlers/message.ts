@@ -3,7 +3,9 @@
  * `@connections` and a broadcast to the rest of the org. API Gateway may run several of
  * these at once for one connection; nothing here depends on frame order.
  */
+import type { Recipient } from '../../shared/connection-store';
 import { logger, setRequestKeys } from '../../shared/logger';
+import { departmentsTouched } from '../../shared/subscriptions';
 import type { MessageService } from '../../shared/message-service';
 import type { FanOut } from '../lib/fanout';
 import type { Lazy } from '../lib/lazy';
@@ -30,7 +32,7 @@ export function createMessageHandler({ messageService, fanOut }: MessageDependen
     try {
       const fanout = await fanOut();
       // The org index is read while the write is in flight; a broadcast then waits only for its posts.
-      let audience: AsyncIterable<readonly string[]> | undefined;
+      let audience: AsyncIterable<readonly Recipient[]> | undefined;
       const outcome = await (await messageService()).handle(
         { connectionId, body: event.body, isBinary: event.isBase64Encoded, identity, receivedAt: new Date() },
         { onWrite: () => (audience = fanout.audience(identity.orgId)) },
@@ -45,7 +47,7 @@ export function createMessageHandler({ messageService, fanOut }: MessageDependen
         // The write is committed and acknowledged; a failed broadcast is healed by `seq` (next PONG).
         outcome.broadcast &&
           fanout
-            .toOrg(identity.orgId, outcome.broadcast, { except: connectionId, ...(audience ? { pages: audience } : {}) })
+            .toOrg(identity.orgId, outcome.broadcast, { except: connectionId, touching: departmentsTouched(outcome.changes ?? []), ...(audience ? { pages: audience } : {}) })
             .catch((error: unknown) => logger.error('broadcast failed', { error, ...seqs })),
         outcome.presence &&
           fanout.toPresenceWatchers(identity.orgId, outcome.presence, connectionId).catch((error: unknown) => logger.warn('presence broadcast failed', { error })),

@@ -11,10 +11,11 @@ import { DeleteConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi
 import { createLambdaClient, createManagementClient } from '../../shared/aws-clients';
 import { createBroadcaster, type BroadcastData, type BroadcastResult } from '../../shared/broadcaster';
 import type { BroadcastConfig, ManagementConfig } from '../../shared/config';
-import type { ConnectionStore } from '../../shared/connection-store';
+import type { ConnectionStore, Recipient } from '../../shared/connection-store';
 import { fanOutPartitioned } from '../../shared/fanout-partition';
 import { logger } from '../../shared/logger';
 import { readAhead } from '../../shared/read-ahead';
+import { idPagesReached, type Touched } from '../../shared/subscriptions';
 
 /** What the broadcaster Lambda is handed: a page of ids, or a whole org, and the frames for each. */
 export interface BroadcastJob {
@@ -24,10 +25,15 @@ export interface BroadcastJob {
   readonly except?: string;
 }
 
-/** Who a broadcast goes to: the sender excluded, and the org index already being read (`audience`). */
+/**
+ * Who a broadcast goes to: the sender excluded, the org index already being read (`audience`),
+ * and the departments its changes touch (a connection subscribed to others is left out).
+ */
 export interface Recipients {
   readonly except?: string;
-  readonly pages?: AsyncIterable<readonly string[]>;
+  readonly pages?: AsyncIterable<readonly Recipient[]>;
+  /** @default undefined: every connection (frames that are not changes) */
+  readonly touching?: Touched;
   /** Pages posted by this invocation before the rest is handed off. @default 1 */
   readonly servedHere?: number;
 }
@@ -79,16 +85,16 @@ export function createFanOut({ connections, broadcastConfig, managementConfig }:
   }
 
   /** The org index, its first page asked for now: started while a write is in flight, used if it commits. */
-  const audience = (orgId: string): AsyncIterable<readonly string[]> => readAhead(connections.listOrgPages(orgId, pageSize));
+  const audience = (orgId: string): AsyncIterable<readonly Recipient[]> => readAhead(connections.listOrgRecipients(orgId, pageSize));
 
   /**
    * Posts the frames (in order) to every connection of the org but `except`. `servedHere` pages
    * are posted by this invocation (0: all handed off, so a webhook can answer at once); the rest
    * are handed off.
    */
-  async function toOrg(orgId: string, frames: readonly unknown[], { except, pages, servedHere = 1 }: Recipients = {}): Promise<BroadcastResult> {
+  async function toOrg(orgId: string, frames: readonly unknown[], { except, pages, touching, servedHere = 1 }: Recipients = {}): Promise<BroadcastResult> {
     const data = frames.map(encode);
-    const recipients = pages ?? audience(orgId);
+    const recipients = idPagesReached(pages ?? audience(orgId), touching);
     const exceptSender = except === undefined ? {} : { except };
     if (!lambda) return broadcaster.broadcast(orgId, data, { ...exceptSender, pages: recipients });
     return fanOutPartitioned({
@@ -106,9 +112,9 @@ export function createFanOut({ connections, broadcastConfig, managementConfig }:
     toOrg,
     /** A presence event to the org's connections that asked for them (PRESENCE_REQUEST), but `except`. */
     toPresenceWatchers: (orgId: string, frame: unknown, except: string) =>
-      toOrg(orgId, [frame], { except, pages: readAhead(connections.listOrgPages(orgId, pageSize, { watchingPresence: true })) }),
+      toOrg(orgId, [frame], { except, pages: readAhead(connections.listOrgRecipients(orgId, pageSize, { watchingPresence: true })) }),
     /** Every page handed to the broadcaster when there is one, so the webhook answers fast. */
-    toOrgInBackground: (orgId: string, frame: unknown) => toOrg(orgId, [frame], { servedHere: 0 }),
+    toOrgInBackground: (orgId: string, frame: unknown, touching: Touched) => toOrg(orgId, [frame], { servedHere: 0, touching }),
     /** Runs a job handed to the broadcaster Lambda. */
     run: (job: BroadcastJob): Promise<BroadcastResult> =>
       job.connectionIds

@@ -6,7 +6,8 @@
  * - `staff.orgId` = the frame's `orgId`, `staff.updatedBy` = `actor`, `staff.createdAt` and
  *   `staff.updatedAt` = `at`;
  * - `staffId` = `staff.id`, `version` = `staff.version`;
- * - `changedFields` of a create = every data field (STAFF_DATA_FIELDS, in that order).
+ * - `changedFields` of a create = every data field (STAFF_DATA_FIELDS, in that order);
+ * - `deptSeqs` = `{}` (a record without a department).
  * `expandBatchChanges(frame)` gives back exactly the changes `compactBatchChanges` was given.
  * No zod here: the browser SDK decodes with this module.
  */
@@ -26,6 +27,7 @@ export interface CompactChange {
   staffId?: string;
   version?: number;
   changedFields?: string[];
+  deptSeqs?: Record<string, number>;
 }
 
 export interface BatchFrameHeader extends Defaults {
@@ -51,6 +53,7 @@ export function compactChange(change: Change, { orgId, actor, at }: Defaults): C
     ...(change.staffId === change.staff.id ? {} : { staffId: change.staffId }),
     ...(change.version === change.staff.version ? {} : { version: change.version }),
     ...(change.op === 'create' && allDataFields(change.changedFields) ? {} : { changedFields: change.changedFields }),
+    ...(Object.keys(change.deptSeqs).length === 0 ? {} : { deptSeqs: change.deptSeqs }),
   };
 }
 
@@ -67,5 +70,6 @@ export function expandChange(change: CompactChange, { orgId, actor, origin, at }
     actor,
     origin,
     at,
+    deptSeqs: change.deptSeqs ?? {},
   };
 }

@@ -3,9 +3,9 @@
  * is the entry point for untrusted text; these schemas are also what the SDK builds against.
  */
 import * as z from 'zod/mini';
-import { INT4_MAX, fieldError, integerSchema, staffChangesSchema, staffInputSchema, uuidSchema } from './staff-input';
+import { INT4_MAX, departmentNameSchema, fieldError, integerSchema, staffChangesSchema, staffInputSchema, uuidSchema } from './staff-input';
 
-export const CLIENT_FRAME_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_REQUEST', 'PRESENCE_REQUEST', 'PRESENCE_EDITING', 'PING'] as const;
+export const CLIENT_FRAME_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_REQUEST', 'PRESENCE_REQUEST', 'PRESENCE_EDITING', 'SUBSCRIBE', 'PING'] as const;
 export type ClientFrameType = (typeof CLIENT_FRAME_TYPES)[number];
 
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -121,6 +121,30 @@ export const presenceEditingFrameSchema = z.strictObject({
   payload: z.strictObject({ staffId: z.nullable(uuidSchema) }, { error: objectError }),
 });
 
+/** At most this many departments in one subscription. */
+export const MAX_SUBSCRIBED_DEPARTMENTS = 50;
+
+/** Which departments' changes this connection receives (absent or empty: the whole org, as at connect). */
+export const subscribeFrameSchema = z.strictObject({
+  type: z.literal('SUBSCRIBE'),
+  requestId: z.optional(requestIdSchema),
+  payload: z.optional(
+    z.strictObject(
+      {
+        departments: z.optional(
+          z
+            .array(departmentNameSchema, { error: fieldError('an array of departments') })
+            .check(
+              z.maxLength(MAX_SUBSCRIBED_DEPARTMENTS, { error: `must hold at most ${MAX_SUBSCRIBED_DEPARTMENTS} departments` }),
+              z.refine((departments) => new Set(departments).size === departments.length, 'must not name a department twice'),
+            ),
+        ),
+      },
+      { error: objectError },
+    ),
+  ),
+});
+
 export const clientFrameSchema = z.discriminatedUnion('type', [
   staffCreateFrameSchema,
   staffUpdateFrameSchema,
@@ -129,6 +153,7 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
   syncRequestFrameSchema,
   presenceRequestFrameSchema,
   presenceEditingFrameSchema,
+  subscribeFrameSchema,
   pingFrameSchema,
 ]);
 
@@ -140,6 +165,7 @@ export type SyncRequestFrame = z.output<typeof syncRequestFrameSchema>;
 export type PingFrame = z.output<typeof pingFrameSchema>;
 export type PresenceRequestFrame = z.output<typeof presenceRequestFrameSchema>;
 export type PresenceEditingFrame = z.output<typeof presenceEditingFrameSchema>;
+export type SubscribeFrame = z.output<typeof subscribeFrameSchema>;
 export type ClientFrame = z.output<typeof clientFrameSchema>;
 export type WriteFrame = StaffCreateFrame | StaffUpdateFrame | StaffDeleteFrame | StaffBatchFrame;
 
@@ -151,6 +177,7 @@ export const CLIENT_FRAME_SCHEMAS = {
   SYNC_REQUEST: syncRequestFrameSchema,
   PRESENCE_REQUEST: presenceRequestFrameSchema,
   PRESENCE_EDITING: presenceEditingFrameSchema,
+  SUBSCRIBE: subscribeFrameSchema,
   PING: pingFrameSchema,
 } as const satisfies Record<ClientFrameType, z.ZodMiniType>;
 

@@ -17,7 +17,7 @@ export * from './client-frames';
 /** Every message type of the protocol, both directions (for `GET /` and docs). */
 export const MESSAGE_TYPES = {
   client: CLIENT_FRAME_TYPES,
-  server: ['ACK', ...BROADCAST_TYPES, 'STAFF_BATCH', 'SYNC_RESPONSE', 'PRESENCE', 'PONG', 'ERROR'] as const,
+  server: ['ACK', ...BROADCAST_TYPES, 'STAFF_BATCH', 'SYNC_RESPONSE', 'PRESENCE', 'SUBSCRIBED', 'PONG', 'ERROR'] as const,
 } as const;
 
 export { MAX_FRAME_BYTES };

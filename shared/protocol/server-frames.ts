@@ -6,7 +6,7 @@
 import * as z from 'zod/mini';
 import { ERROR_CODES, type StaffSyncError } from '../errors';
 import { ROLES } from './roles';
-import { changeSchema, staffSchema, type Change, type Staff } from './staff';
+import { changeSchema, deptSeqsSchema, staffSchema, type Change, type Staff } from './staff';
 import { compactChange } from './batch-codec';
 import { utf8ByteLength } from './text';
 
@@ -17,6 +17,11 @@ export const BILLING_UNIT_BYTES = 32 * 1024;
 
 const fieldIssueSchema = z.object({ path: z.string(), message: z.string() });
 const seqSchema = z.int().check(z.minimum(0));
+/** Department seqs as positions (0: a department with no change yet), kept as received like `deptSeqs`. */
+const deptSeqsCountSchema = z.custom<Record<string, number>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((seq) => Number.isSafeInteger(seq) && (seq as number) >= 0),
+  { error: 'must map departments to seqs' },
+);
 
 const writeOutcomeShape = {
   change: z.nullable(changeSchema),
@@ -58,6 +63,7 @@ export const batchChangeSchema = z.object({
   staffId: z.optional(z.guid()),
   version: z.optional(z.int().check(z.minimum(1))),
   changedFields: z.optional(z.array(z.string())),
+  deptSeqs: z.optional(deptSeqsSchema),
 });
 export const batchBroadcastFrameSchema = z.object({
   type: z.literal('STAFF_BATCH'),
@@ -100,11 +106,22 @@ export const presenceFrameSchema = z.discriminatedUnion('event', [
   z.object({ type: z.literal('PRESENCE'), event: z.literal('leave'), memberId: z.string() }),
 ]);
 
+/** `deptSeqs`: the latest seq of each subscribed department (0: none yet), when subscribed to departments. */
 export const pongFrameSchema = z.object({
   type: z.literal('PONG'),
   requestId: z.optional(z.string()),
   serverTime: z.string(),
   seq: seqSchema,
+  deptSeqs: z.optional(deptSeqsCountSchema),
+});
+
+/** The reply to SUBSCRIBE: what the connection now receives, and where each of its departments stands. */
+export const subscribedFrameSchema = z.object({
+  type: z.literal('SUBSCRIBED'),
+  requestId: z.optional(z.string()),
+  departments: z.nullable(z.array(z.string())),
+  seq: seqSchema,
+  deptSeqs: deptSeqsCountSchema,
 });
 
 export const errorFrameSchema = z.object({
@@ -124,6 +141,7 @@ export const serverFrameSchema = z.union([
   batchBroadcastFrameSchema,
   syncResponseFrameSchema,
   presenceFrameSchema,
+  subscribedFrameSchema,
   pongFrameSchema,
   errorFrameSchema,
 ]);
@@ -135,6 +153,7 @@ export type BroadcastFrame = z.output<typeof broadcastFrameSchema>;
 export type BatchBroadcastFrame = z.output<typeof batchBroadcastFrameSchema>;
 export type SyncResponseFrame = z.output<typeof syncResponseFrameSchema>;
 export type PongFrame = z.output<typeof pongFrameSchema>;
+export type SubscribedFrame = z.output<typeof subscribedFrameSchema>;
 export type PresenceMember = z.output<typeof presenceMemberSchema>;
 export type PresenceFrame = z.output<typeof presenceFrameSchema>;
 export type ErrorFrame = z.output<typeof errorFrameSchema>;
@@ -209,11 +228,16 @@ export function syncResponseFrame(requestId: string | undefined, page: SyncPage)
   return frame;
 }
 
-/** `seq` is the org's latest committed change (0 when it has none). */
-export function pongFrame(requestId: string | undefined, seq: number, now: Date = new Date()): PongFrame {
+/** `seq` is the org's latest committed change (0 when it has none); `deptSeqs` only for a subscription to departments. */
+export function pongFrame(requestId: string | undefined, seq: number, now: Date = new Date(), deptSeqs?: Record<string, number>): PongFrame {
   const frame: PongFrame = { type: 'PONG', serverTime: now.toISOString(), seq };
   if (requestId !== undefined) frame.requestId = requestId;
+  if (deptSeqs) frame.deptSeqs = deptSeqs;
   return frame;
+}
+
+export function subscribedFrame(requestId: string | undefined, departments: readonly string[] | null, seq: number, deptSeqs: Record<string, number>): SubscribedFrame {
+  return { type: 'SUBSCRIBED', ...(requestId === undefined ? {} : { requestId }), departments: departments && [...departments], seq, deptSeqs };
 }
 
 /** An `ERROR` frame from a typed error; `requestId` echoed when the request had a valid one. */

@@ -50,6 +50,9 @@ const text = (max: number, what = 'a string') =>
     z.refine((value) => codePointLength(value) <= max, `must be at most ${max} characters`),
   );
 
+/** A department as a subscription names it: the text of a record's `department` (trimmed, never empty). */
+export const departmentNameSchema = text(LABEL_MAX_CHARS).check(z.refine((value) => value.length > 0, 'must not be empty'));
+
 const nameSchema = text(NAME_MAX_CHARS).check(z.refine((value) => value.length > 0, 'must not be empty'));
 
 const emailFormat = z.email();

@@ -31,6 +31,15 @@ export const staffSchema = z.object({
 });
 export type Staff = z.infer<typeof staffSchema>;
 
+/**
+ * The department seqs a change took (docs/protocol.md §7.8): one per department it touches. Kept as
+ * received, like `metadata`: a department may be named `__proto__`.
+ */
+export const deptSeqsSchema = z.custom<Record<string, number>>(
+  (value) => isPlainObject(value) && Object.values(value).every((seq) => Number.isSafeInteger(seq) && (seq as number) >= 1),
+  { error: 'must map departments to seqs' },
+);
+
 export const changeSchema = z.object({
   seq: z.int().check(z.minimum(1)),
   op: z.enum(['create', 'update', 'delete']),
@@ -41,5 +50,6 @@ export const changeSchema = z.object({
   actor: z.string(),
   origin: z.enum(['ws', 'db']),
   at: z.string(),
+  deptSeqs: deptSeqsSchema,
 });
 export type Change = z.infer<typeof changeSchema>;

@@ -19,6 +19,7 @@ export interface StaffDatabase {
       staff_changes: Fn<{ p_org_id: string; p_since_seq: number } & PageLimits>;
       staff_snapshot: Fn<{ p_org_id: string; p_snapshot_seq?: number; p_after_id?: string } & PageLimits>;
       staff_latest_seq: Fn<{ p_org_id: string }>;
+      staff_latest_seqs: Fn<{ p_org_id: string }>;
       staff_change_at: Fn<{ p_org_id: string; p_seq: number }>;
       staff_health: Fn<Record<never, never>>;
     };

@@ -3,7 +3,7 @@
  * leave the adapter. Optional flags may come as false/null from SQL; they leave as `true` or absent.
  */
 import * as z from 'zod/mini';
-import { changeSchema, staffSchema, type Change, type Staff } from '../protocol/staff';
+import { changeSchema, deptSeqsSchema, staffSchema, type Change, type Staff } from '../protocol/staff';
 
 const flag = z.nullish(z.boolean());
 // bigint columns can arrive as strings
@@ -36,6 +36,9 @@ export const snapshotPageSchema = z.object({
 export const pageSchema = z.discriminatedUnion('mode', [deltaPageSchema, snapshotPageSchema]);
 export const changeAtSchema = z.nullable(changeSchema);
 export const latestSeqSchema = seq;
+/** The org's latest seq and every department's (staff_latest_seqs). */
+export const latestSeqsSchema = z.object({ seq, deptSeqs: deptSeqsSchema });
+export type LatestSeqs = z.output<typeof latestSeqsSchema>;
 export const healthSchema = z.object({ ok: z.boolean() });
 
 /** What a write produced: the ACK's fields, plus `replayed` for an idempotent replay (not broadcast again). */

@@ -131,7 +131,7 @@ describe('connections table', () => {
             { AttributeName: 'orgId', KeyType: 'HASH' },
             { AttributeName: 'connectionId', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['userId', 'role', 'connectedAt', 'watchesPresence', 'editingStaffId', 'editingAt'] },
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['userId', 'role', 'connectedAt', 'watchesPresence', 'editingStaffId', 'editingAt', 'departments'] },
         },
       ],
     });

@@ -6,7 +6,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCom
 import { DynamoDBClient, ProvisionedThroughputExceededException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startLocalDynamo } from '../../infra/local/dynamo';
-import { createConnectionStore, expiresAtFor, type ConnectionRecord, type ConnectionStore } from '../../shared/connection-store';
+import { createConnectionStore, expiresAtFor, type ConnectionRecord, type ConnectionStore, type Recipient } from '../../shared/connection-store';
 import { StaffSyncError } from '../../shared/errors';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynalite';
 
@@ -90,6 +90,24 @@ describe('connection store on dynalite', () => {
     expect(await store.get('never-connected')).toBeUndefined();
   });
 
+  it('subscribes a connection to departments and back to the whole org; the org index lists each with its own', async () => {
+    await store.put(record('s-1', 'org-sub'));
+    await store.put(record('s-2', 'org-sub'));
+    expect(await store.subscribe('s-1', ['Ward', 'ICU'])).toBe(true);
+    expect((await store.get('s-1'))?.departments).toEqual(['ICU', 'Ward']);
+    const listed: Recipient[] = [];
+    for await (const page of store.listOrgRecipients('org-sub', 10)) listed.push(...page);
+    expect(listed.map(({ connectionId, departments }) => ({ connectionId, departments: departments && [...departments].sort() }))).toEqual([
+      { connectionId: 's-1', departments: ['ICU', 'Ward'] },
+      { connectionId: 's-2', departments: undefined },
+    ]);
+
+    expect(await store.subscribe('s-1', null)).toBe(true);
+    expect(await store.get('s-1')).toEqual(record('s-1', 'org-sub'));
+    expect(await store.subscribe('never-connected', ['ICU'])).toBe(false);
+    expect(await store.get('never-connected')).toBeUndefined();
+  });
+
   it('sets and clears the editing marker, which the org index lists with the member', async () => {
     const staffId = '0b3a2a9e-8f1c-4d2e-9a7b-1c2d3e4f5a6b';
     await store.put(record('e-1', 'org-edit'));
@@ -147,8 +165,9 @@ describe('connection store failures', () => {
       codeOf(collect(store.listOrgPages('o', 10))),
       codeOf(store.watchPresence('c')),
       codeOf(store.setEditing('c', null, 1)),
+      codeOf(store.subscribe('c', ['ICU'])),
     ]);
-    expect(codes).toEqual(Array(6).fill('UPSTREAM_UNAVAILABLE'));
+    expect(codes).toEqual(Array(7).fill('UPSTREAM_UNAVAILABLE'));
   });
 
   it('maps anything else to INTERNAL, keeping the cause', async () => {

@@ -20,13 +20,13 @@ let rpcsAnswered = 0;
 
 beforeAll(async () => {
   [supabase, dynamo] = await Promise.all([startTestSupabase(), startTestDynamo()]);
-  const presence = createConnectionStore({ client: dynamo.documents, tableName: dynamo.tableName });
+  const connections = createConnectionStore({ client: dynamo.documents, tableName: dynamo.tableName });
   const countingFetch: typeof fetch = async (input, init) => {
     const response = await fetch(input, init);
     rpcsAnswered += 1;
     return response;
   };
-  service = createMessageService({ presence, staffStore: createStaffStore({ url: supabase.url, serviceKey: supabase.serviceKey, fetch: countingFetch }) });
+  service = createMessageService({ connections, staffStore: createStaffStore({ url: supabase.url, serviceKey: supabase.serviceKey, fetch: countingFetch }) });
 }, 60_000);
 
 afterAll(async () => {

@@ -25,8 +25,8 @@ let service: MessageService;
 
 beforeAll(async () => {
   [supabase, dynamo] = await Promise.all([startTestSupabase(), startTestDynamo()]);
-  const presence = createConnectionStore({ client: dynamo.documents, tableName: dynamo.tableName });
-  service = createMessageService({ presence, staffStore: createStaffStore({ url: supabase.url, serviceKey: supabase.serviceKey }) });
+  const connections = createConnectionStore({ client: dynamo.documents, tableName: dynamo.tableName });
+  service = createMessageService({ connections, staffStore: createStaffStore({ url: supabase.url, serviceKey: supabase.serviceKey }) });
 }, 60_000);
 
 afterAll(async () => {

@@ -28,7 +28,7 @@ describe('faults of the Supabase RPC endpoint', () => {
     const requestId = randomUUID();
     suite.stage.rpc.misbehave(
       { fault: BAD_GATEWAY_HTML, match: rpcCall('staff_create'), times: 1 },
-      { fault: POSTGREST_503, match: rpcCall('staff_latest_seq'), times: 1 },
+      { fault: POSTGREST_503, match: rpcCall('staff_latest_seqs'), times: 1 },
       { fault: PLAIN_500, match: rpcCall('staff_changes', 'staff_snapshot'), times: 1 },
     );
 

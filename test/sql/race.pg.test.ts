@@ -9,6 +9,7 @@ import { Pool, type PoolClient } from 'pg';
 import { applyMigrations } from '../../infra/local/db/migrate';
 import type { Change, Staff } from '../../shared/protocol/staff';
 import { PG_SKIP_MESSAGE, startPgCluster, type PgCluster } from '../helpers/pg-cluster';
+import { departmentChainProblems } from './support';
 
 const WRITERS = 24;
 const UPDATES_PER_WRITER = 50;
@@ -96,6 +97,7 @@ interface LogRow {
   changed_fields: string[];
   origin: string;
   request_id: string | null;
+  dept_seqs: Record<string, number>;
 }
 
 const valueFor = (field: (typeof FIELDS)[number], tag: string): unknown => {
@@ -106,6 +108,9 @@ const valueFor = (field: (typeof FIELDS)[number], tag: string): unknown => {
       return { tag };
     case 'email':
       return `${tag}@example.com`;
+    case 'department':
+      // Three departments, so racing moves contend for the same department counters.
+      return `Ward ${Number(tag.replace(/\D/g, '').slice(-6)) % 3}`;
     default:
       return tag;
   }
@@ -192,7 +197,7 @@ it('keeps every accepted write, exactly once, in a gapless log that replays to t
   }
 
   const { rows: log } = await owner.query<LogRow>(
-    `select seq::int as seq, op, staff_id, version, staff, changed_fields, origin, request_id
+    `select seq::int as seq, op, staff_id, version, staff, changed_fields, origin, request_id, dept_seqs
        from public.staff_changes where org_id = $1 order by seq`,
     [org],
   );
@@ -236,6 +241,11 @@ it('keeps every accepted write, exactly once, in a gapless log that replays to t
     for (const field of change.changedFields) expect(touched.has(field)).toBe(false);
   }
 
+  // --- each department's chain is gapless in commit order, and names exactly the departments moved between
+  expect(departmentChainProblems(log)).toEqual([]);
+  const departments = new Set(log.flatMap((row) => Object.keys(row.dept_seqs)));
+  expect(departments.size).toBeGreaterThan(1);
+
   // --- the rows equal a replay of the log (changed fields applied in seq order)
   const replayed = new Map<string, Record<string, unknown>>();
   for (const row of log) {
@@ -264,6 +274,7 @@ it('keeps every accepted write, exactly once, in a gapless log that replays to t
       `  conflicts (VERSION_CONFLICT): ${tally.conflicts}`,
       `  same-key sends: 1 change + ${SAME_KEY_SENDS - 1} replays, for each of the 2 keys`,
       `  seq checked: 1..${log.length} gapless, every accepted write found once, rows = replay of the log`,
+      `  department chains checked: ${departments.size}, each gapless in commit order`,
       `  elapsed: ${elapsedMs} ms`,
     ].join('\n'),
   );

@@ -95,16 +95,42 @@ export interface LogRow {
   actor: string;
   origin: string;
   request_id: string | null;
+  dept_seqs: Record<string, number>;
 }
 
 /** The org's change log as stored (read as the database owner). */
 export async function logOf(db: PGlite, org: string): Promise<LogRow[]> {
   const { rows } = await db.query<LogRow>(
-    `select id::int, org_id, seq::int, op, staff_id, version, staff, changed_fields, actor, origin, request_id
+    `select id::int, org_id, seq::int, op, staff_id, version, staff, changed_fields, actor, origin, request_id, dept_seqs
        from public.staff_changes where org_id = $1 order by seq`,
     [org],
   );
   return rows;
+}
+
+/**
+ * What is wrong with a log's department chains (docs/protocol.md §7.8): each department's seqs, in
+ * org seq order, must be 1, 2, 3, … and a change must take a seq in exactly the departments its
+ * record was in before and after it (replayed from the log itself).
+ */
+export function departmentChainProblems(log: readonly Pick<LogRow, 'seq' | 'op' | 'staff_id' | 'staff' | 'dept_seqs'>[]): string[] {
+  const problems: string[] = [];
+  const last = new Map<string, number>();
+  const departmentOf = new Map<string, string | null>();
+  for (const row of log) {
+    const before = row.op === 'create' ? null : (departmentOf.get(row.staff_id) ?? null);
+    const after = row.op === 'delete' ? null : row.staff.department;
+    const expected = [...new Set([before, after].filter((d): d is string => d !== null))].sort();
+    const got = Object.keys(row.dept_seqs).sort();
+    if (got.join('\u0000') !== expected.join('\u0000')) problems.push(`seq ${row.seq} took seqs in [${got}], its record was in [${expected}]`);
+    for (const [department, seq] of Object.entries(row.dept_seqs)) {
+      const previous = last.get(department) ?? 0;
+      if (seq !== previous + 1) problems.push(`department ${department}: seq ${seq} after ${previous} (org seq ${row.seq})`);
+      last.set(department, seq);
+    }
+    departmentOf.set(row.staff_id, after);
+  }
+  return problems;
 }
 
 /** Row counts that a refused write must leave unchanged. */
@@ -114,7 +140,8 @@ export async function footprint(db: PGlite): Promise<Record<string, number>> {
             (select count(*)::int from public.staff_changes) as changes,
             (select count(*)::int from public.staff_idempotency_keys) as keys,
             (select count(*)::int from public.staff_id_registry) as ids,
-            (select coalesce(sum(last_seq), 0)::int from public.staff_org_counters) as seqs`,
+            (select coalesce(sum(last_seq), 0)::int from public.staff_org_counters) as seqs,
+            (select coalesce(sum(last_seq), 0)::int from public.staff_department_counters) as dept_seqs`,
   );
   return rows[0]!;
 }

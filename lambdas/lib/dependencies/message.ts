@@ -14,7 +14,8 @@ export function messageDependencies(env: Env): MessageDependencies {
     messageService: lazy(async () =>
       createMessageService({
         staffStore: await staffStore(),
-        presence: connections,
+        connections,
+        onDegraded: (what, error) => logger.warn(what, { error }),
         onInternalError: (error, requestId) => logger.error('internal error', { error, frameRequestId: requestId }),
       }),
     ),

@@ -16,6 +16,7 @@ export function change(seq: number, record: Staff, op: Change['op'] = record.ver
     actor: 'user-1',
     origin: 'ws',
     at: '2025-01-01T00:00:00.000Z',
+    deptSeqs: {},
   };
 }
 

@@ -19,6 +19,7 @@ const changeArb = (seq: number): fc.Arbitrary<Change> =>
       fields: fc.subarray([...STAFF_DATA_FIELDS]),
       allFields: fc.boolean(),
       bumped: fc.boolean(),
+      deptSeqs: fc.constantFrom({}, { Ward: 3 }, { Ward: 4, ICU: 9 }, JSON.parse('{"__proto__": 2}') as Record<string, number>),
     })
     .map((r): Change => {
       const staff = {
@@ -28,7 +29,7 @@ const changeArb = (seq: number): fc.Arbitrary<Change> =>
         updatedAt: r.updatedEarlier ? '2026-01-02T00:00:00.000Z' : AT, updatedBy: r.otherActor ? 'someone-else' : 'actor-1',
       };
       const changedFields = r.allFields ? [...STAFF_DATA_FIELDS] : r.fields;
-      return { seq, op: r.op, staffId: r.id, version: r.bumped ? r.version + 1 : r.version, staff, changedFields, actor: 'actor-1', origin: 'ws', at: AT };
+      return { seq, op: r.op, staffId: r.id, version: r.bumped ? r.version + 1 : r.version, staff, changedFields, actor: 'actor-1', origin: 'ws', at: AT, deptSeqs: r.deptSeqs };
     });
 
 const changesArb = fc.integer({ min: 1, max: 40 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => changeArb(i + 1))));

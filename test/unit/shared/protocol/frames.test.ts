@@ -295,8 +295,8 @@ describe('parseClientFrame', () => {
 describe('MESSAGE_TYPES', () => {
   it('lists every type in both directions', () => {
     expect(MESSAGE_TYPES).toEqual({
-      client: ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_REQUEST', 'PRESENCE_REQUEST', 'PRESENCE_EDITING', 'PING'],
-      server: ['ACK', 'STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_RESPONSE', 'PRESENCE', 'PONG', 'ERROR'],
+      client: ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_REQUEST', 'PRESENCE_REQUEST', 'PRESENCE_EDITING', 'SUBSCRIBE', 'PING'],
+      server: ['ACK', 'STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_RESPONSE', 'PRESENCE', 'SUBSCRIBED', 'PONG', 'ERROR'],
     });
   });
 });
@@ -317,6 +317,31 @@ describe('PRESENCE_EDITING', () => {
   ])('refuses %s with VALIDATION_FAILED at its path', (_, payload, path, message) => {
     const { code, details, requestId } = refusal(editing(payload, 'e2'));
     expect({ code, requestId }).toEqual({ code: 'VALIDATION_FAILED', requestId: 'e2' });
+    expect(details?.[0]?.path).toBe(path);
+    if (message) expect(details?.[0]?.message).toBe(message);
+  });
+});
+
+describe('SUBSCRIBE', () => {
+  const subscribe = (payload: unknown) => parse({ type: 'SUBSCRIBE', requestId: 's1', ...(payload === undefined ? {} : { payload }) });
+
+  it('takes departments (trimmed), none, or an empty list', () => {
+    expect(subscribe({ departments: [' ICU ', 'Ward 2'] })).toEqual({ ok: true, frame: { type: 'SUBSCRIBE', requestId: 's1', payload: { departments: ['ICU', 'Ward 2'] } } });
+    expect(subscribe(undefined).ok).toBe(true);
+    expect(subscribe({}).ok).toBe(true);
+    expect(subscribe({ departments: [] }).ok).toBe(true);
+  });
+
+  it.each([
+    ['not an array', { departments: 'ICU' }, 'payload.departments', 'must be an array of departments'],
+    ['an empty name', { departments: ['ICU', '  '] }, 'payload.departments.1', 'must not be empty'],
+    ['a name too long', { departments: ['x'.repeat(101)] }, 'payload.departments.0', 'must be at most 100 characters'],
+    ['a department twice', { departments: ['ICU', 'ICU'] }, 'payload.departments', 'must not name a department twice'],
+    ['too many departments', { departments: Array.from({ length: 51 }, (_, i) => `D${i}`) }, 'payload.departments', 'must hold at most 50 departments'],
+    ['an unknown field', { departments: [], since: 1 }, 'payload.since', undefined],
+  ])('refuses %s', (_, payload, path, message) => {
+    const { code, details } = refusal(subscribe(payload));
+    expect(code).toBe('VALIDATION_FAILED');
     expect(details?.[0]?.path).toBe(path);
     if (message) expect(details?.[0]?.message).toBe(message);
   });

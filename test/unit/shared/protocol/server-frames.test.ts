@@ -22,6 +22,7 @@ const change = (op: Change['op']): Change => ({
   actor: 'user-1',
   origin: 'ws',
   at: '2024-01-02T00:00:00.000Z',
+  deptSeqs: {},
 });
 
 describe('server frame builders', () => {
