@@ -16,7 +16,7 @@ import type { Change } from './protocol/staff';
 import type { StaffChanges, StaffInput } from './protocol/staff-input';
 import type { BatchOperation } from './protocol/client-frames';
 import type { StaffDatabase, StaffFunction, StaffFunctionArgs } from './staff-store/database';
-import { decodeCursor, encodeCursor, invalidCursor, type SyncCursor } from './staff-store/cursor';
+import { decodeCursor, encodeCursor, invalidCursor, sortedDepartments } from './staff-store/cursor';
 import { toStaffSyncError } from './staff-store/errors';
 import {
   batchResultSchema,
@@ -24,6 +24,7 @@ import {
   healthSchema,
   latestSeqSchema,
   latestSeqsSchema,
+  departmentPageSchema,
   pageSchema,
   toBatchResult,
   toWriteResult,
@@ -45,7 +46,15 @@ export interface StaffContext {
 }
 
 /** `SYNC_REQUEST`'s payload: `{sinceSeq}`, `{cursor}`, or nothing for a full snapshot. */
-export type SyncRequest = { readonly sinceSeq?: number; readonly cursor?: string } | undefined;
+export type SyncRequest =
+  | {
+      readonly sinceSeq?: number;
+      readonly cursor?: string;
+      /** A sync by departments (docs/protocol.md §7.9), from `sinceDeptSeqs` (a delta) or a snapshot. */
+      readonly departments?: readonly string[];
+      readonly sinceDeptSeqs?: Record<string, number>;
+    }
+  | undefined;
 
 export interface StaffStore {
   create(ctx: StaffContext, requestId: string, staff: StaffInput): Promise<WriteResult>;
@@ -120,21 +129,66 @@ export function createStaffStore(options: StaffStoreOptions): StaffStore {
     ...(options.pageMaxBytes === undefined ? {} : { p_max_bytes: options.pageMaxBytes }),
   };
 
-  async function page<F extends 'staff_changes' | 'staff_snapshot'>(ctx: StaffContext, fn: F, args: Omit<StaffFunctionArgs<F>, 'p_org_id'>): Promise<SyncPage> {
-    const result = await call(fn, { p_org_id: ctx.orgId, ...args, ...pageLimits } as StaffFunctionArgs<F>, pageSchema);
-    let next: SyncCursor | undefined;
-    if (result.hasMore && result.mode === 'delta') next = { mode: 'delta', seq: result.seq };
-    if (result.hasMore && result.mode === 'snapshot') {
-      if (!result.afterId) throw new StaffSyncError('INTERNAL', `${fn} said hasMore without afterId`);
-      next = { mode: 'snapshot', seq: result.seq, afterId: result.afterId };
-    }
+  type Page = z.output<typeof pageSchema> & { readonly deptSeqs?: Record<string, number> };
+
+  /**
+   * A database page as the wire's, with the cursor of the next one: `cursorOf` turns where this
+   * page ended into it (an org sync's seq, or a department sync's positions) and the id after
+   * which a snapshot continues.
+   */
+  function toSyncPage(result: Page, fn: StaffFunction, cursorOf: (afterId: string | undefined) => string): SyncPage {
+    if (result.hasMore && result.mode === 'snapshot' && !result.afterId) throw new StaffSyncError('INTERNAL', `${fn} said hasMore without afterId`);
     return {
       mode: result.mode,
       ...(result.mode === 'delta' ? { changes: result.changes } : { staff: result.staff }),
       seq: result.seq,
+      ...(result.deptSeqs ? { deptSeqs: result.deptSeqs } : {}),
       hasMore: result.hasMore,
-      ...(next ? { cursor: encodeCursor(ctx.orgId, next) } : {}),
+      ...(result.hasMore ? { cursor: cursorOf(result.mode === 'snapshot' ? (result.afterId ?? undefined) : undefined) } : {}),
     };
+  }
+
+  async function page<F extends 'staff_changes' | 'staff_snapshot'>(ctx: StaffContext, fn: F, args: Omit<StaffFunctionArgs<F>, 'p_org_id'>): Promise<SyncPage> {
+    const result = await call(fn, { p_org_id: ctx.orgId, ...args, ...pageLimits } as StaffFunctionArgs<F>, pageSchema);
+    return toSyncPage(result, fn, (afterId) =>
+      encodeCursor(ctx.orgId, afterId === undefined ? { mode: 'delta', seq: result.seq } : { mode: 'snapshot', seq: result.seq, afterId }),
+    );
+  }
+
+  /** One page of a sync by departments, its cursor binding them. */
+  async function departmentPage(ctx: StaffContext, departments: string[], from: { since: Record<string, number> } | { positions?: Record<string, number>; afterId?: string }): Promise<SyncPage> {
+    const fn = 'since' in from ? 'staff_department_changes' : 'staff_department_snapshot';
+    const result =
+      'since' in from
+        ? await call('staff_department_changes', { p_org_id: ctx.orgId, p_departments: departments, p_since: from.since, ...pageLimits }, departmentPageSchema)
+        : await call(
+            'staff_department_snapshot',
+            {
+              p_org_id: ctx.orgId,
+              p_departments: departments,
+              ...(from.positions ? { p_positions: from.positions } : {}),
+              ...(from.afterId ? { p_after_id: from.afterId } : {}),
+              ...pageLimits,
+            },
+            departmentPageSchema,
+          );
+    const deptSeqs = result.deptSeqs;
+    return toSyncPage(result, fn, (afterId) =>
+      encodeCursor(ctx.orgId, afterId === undefined ? { mode: 'department-delta', deptSeqs } : { mode: 'department-snapshot', deptSeqs, afterId }, departments),
+    );
+  }
+
+  async function departmentSync(ctx: StaffContext, request: NonNullable<SyncRequest> & { departments: readonly string[] }): Promise<SyncPage> {
+    const departments = sortedDepartments(request.departments);
+    if (request.sinceDeptSeqs) return departmentPage(ctx, departments, { since: request.sinceDeptSeqs });
+    if (request.cursor === undefined) return departmentPage(ctx, departments, {});
+    const cursor = decodeCursor(ctx.orgId, request.cursor, departments);
+    if (cursor.mode === 'department-delta') return departmentPage(ctx, departments, { since: cursor.deptSeqs });
+    if (cursor.mode !== 'department-snapshot') throw invalidCursor();
+    // Positions the departments never reached can only come from an altered cursor.
+    return departmentPage(ctx, departments, { positions: cursor.deptSeqs, afterId: cursor.afterId }).catch((error: unknown) => {
+      throw isStaffSyncError(error) && error.code === 'VALIDATION_FAILED' ? invalidCursor(error) : error;
+    });
   }
 
   return {
@@ -146,9 +200,11 @@ export function createStaffStore(options: StaffStoreOptions): StaffStore {
     batch: async (ctx, requestId, operations) =>
       toBatchResult(await call('staff_batch', { ...orgArgs(ctx, requestId), p_operations: operations }, batchResultSchema)),
     async sync(ctx, request) {
+      if (request?.departments !== undefined) return departmentSync(ctx, { ...request, departments: request.departments });
       if (request?.cursor !== undefined) {
         const cursor = decodeCursor(ctx.orgId, request.cursor);
         if (cursor.mode === 'delta') return page(ctx, 'staff_changes', { p_since_seq: cursor.seq });
+        if (cursor.mode !== 'snapshot') throw invalidCursor();
         // A snapshot seq the org never reached can only come from an altered cursor.
         return page(ctx, 'staff_snapshot', { p_snapshot_seq: cursor.seq, p_after_id: cursor.afterId }).catch((error: unknown) => {
           throw isStaffSyncError(error) && error.code === 'VALIDATION_FAILED' ? invalidCursor(error) : error;

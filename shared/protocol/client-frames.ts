@@ -3,6 +3,7 @@
  * is the entry point for untrusted text; these schemas are also what the SDK builds against.
  */
 import * as z from 'zod/mini';
+import { isPlainObject } from './text';
 import { INT4_MAX, departmentNameSchema, fieldError, integerSchema, staffChangesSchema, staffInputSchema, uuidSchema } from './staff-input';
 
 export const CLIENT_FRAME_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_REQUEST', 'PRESENCE_REQUEST', 'PRESENCE_EDITING', 'SUBSCRIBE', 'PING'] as const;
@@ -73,10 +74,28 @@ export const staffBatchFrameSchema = z.strictObject({
   ),
 });
 
+/** At most this many departments in one subscription or sync. */
+export const MAX_SUBSCRIBED_DEPARTMENTS = 50;
+
+const departmentsSchema = z
+  .array(departmentNameSchema, { error: fieldError('an array of departments') })
+  .check(
+    z.maxLength(MAX_SUBSCRIBED_DEPARTMENTS, { error: `must hold at most ${MAX_SUBSCRIBED_DEPARTMENTS} departments` }),
+    z.refine((departments) => new Set(departments).size === departments.length, 'must not name a department twice'),
+  );
+
+/** Where the client stands in each department; kept as received (a department may be named `__proto__`). */
+const sinceDeptSeqsSchema = z.custom<Record<string, number>>(
+  (value) => isPlainObject(value) && Object.values(value).every((seq) => Number.isSafeInteger(seq) && (seq as number) >= 0),
+  { error: 'must map departments to integers >= 0' },
+);
+
 const syncPayloadSchema = z
   .strictObject(
     {
       sinceSeq: z.optional(integerSchema(0)),
+      departments: z.optional(departmentsSchema.check(z.minLength(1, { error: 'must name at least one department' }))),
+      sinceDeptSeqs: z.optional(sinceDeptSeqsSchema),
       cursor: z.optional(
         z
           .string({ error: fieldError('a string') })
@@ -91,6 +110,15 @@ const syncPayloadSchema = z
   .check(
     z.refine((value) => value.sinceSeq === undefined || value.cursor === undefined, {
       error: 'give sinceSeq or cursor, not both',
+    }),
+    z.refine((value) => value.departments === undefined || value.sinceSeq === undefined, {
+      error: 'give sinceDeptSeqs with departments, not sinceSeq',
+    }),
+    z.refine((value) => value.sinceDeptSeqs === undefined || (value.departments !== undefined && value.cursor === undefined), {
+      error: 'give sinceDeptSeqs with departments and without cursor',
+    }),
+    z.refine((value) => value.sinceDeptSeqs === undefined || Object.keys(value.sinceDeptSeqs).every((department) => value.departments?.includes(department)), {
+      error: 'sinceDeptSeqs may name only departments asked for',
     }),
   );
 
@@ -121,28 +149,11 @@ export const presenceEditingFrameSchema = z.strictObject({
   payload: z.strictObject({ staffId: z.nullable(uuidSchema) }, { error: objectError }),
 });
 
-/** At most this many departments in one subscription. */
-export const MAX_SUBSCRIBED_DEPARTMENTS = 50;
-
 /** Which departments' changes this connection receives (absent or empty: the whole org, as at connect). */
 export const subscribeFrameSchema = z.strictObject({
   type: z.literal('SUBSCRIBE'),
   requestId: z.optional(requestIdSchema),
-  payload: z.optional(
-    z.strictObject(
-      {
-        departments: z.optional(
-          z
-            .array(departmentNameSchema, { error: fieldError('an array of departments') })
-            .check(
-              z.maxLength(MAX_SUBSCRIBED_DEPARTMENTS, { error: `must hold at most ${MAX_SUBSCRIBED_DEPARTMENTS} departments` }),
-              z.refine((departments) => new Set(departments).size === departments.length, 'must not name a department twice'),
-            ),
-        ),
-      },
-      { error: objectError },
-    ),
-  ),
+  payload: z.optional(z.strictObject({ departments: z.optional(departmentsSchema) }, { error: objectError })),
 });
 
 export const clientFrameSchema = z.discriminatedUnion('type', [

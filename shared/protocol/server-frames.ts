@@ -81,6 +81,8 @@ export const syncResponseFrameSchema = z.object({
   changes: z.optional(z.array(changeSchema)),
   staff: z.optional(z.array(staffSchema)),
   seq: seqSchema,
+  /** A sync by departments: where each stands after this page (docs/protocol.md §7.9). */
+  deptSeqs: z.optional(deptSeqsCountSchema),
   hasMore: z.boolean(),
   cursor: z.optional(z.string()),
 });
@@ -224,6 +226,7 @@ export function syncResponseFrame(requestId: string | undefined, page: SyncPage)
   if (requestId !== undefined) frame.requestId = requestId;
   if (page.changes) frame.changes = page.changes;
   if (page.staff) frame.staff = page.staff;
+  if (page.deptSeqs) frame.deptSeqs = page.deptSeqs;
   if (page.cursor !== undefined) frame.cursor = page.cursor;
   return frame;
 }

@@ -8,6 +8,10 @@ import { changeSchema, deptSeqsSchema, staffSchema, type Change, type Staff } fr
 const flag = z.nullish(z.boolean());
 // bigint columns can arrive as strings
 const seq = z.coerce.number().check(z.int(), z.minimum(0));
+/** Department positions (0 allowed: a department without changes yet). */
+const deptSeqsPositionsSchema = z.custom<Record<string, number>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((n) => Number.isSafeInteger(n) && (n as number) >= 0),
+);
 
 export const writeResultSchema = z.object({
   change: z.nullable(changeSchema),
@@ -34,6 +38,11 @@ export const snapshotPageSchema = z.object({
 });
 
 export const pageSchema = z.discriminatedUnion('mode', [deltaPageSchema, snapshotPageSchema]);
+/** A page of a sync by departments: the org's page shapes, and where each department stands after it. */
+export const departmentPageSchema = z.discriminatedUnion('mode', [
+  z.extend(deltaPageSchema, { deptSeqs: deptSeqsPositionsSchema }),
+  z.extend(snapshotPageSchema, { deptSeqs: deptSeqsPositionsSchema }),
+]);
 export const changeAtSchema = z.nullable(changeSchema);
 export const latestSeqSchema = seq;
 /** The org's latest seq and every department's (staff_latest_seqs). */

@@ -63,6 +63,22 @@ describe('SUBSCRIBE', () => {
     expect(await whole.request({ type: 'PING' })).not.toHaveProperty('deptSeqs');
   });
 
+  it('syncs a view of some departments: a snapshot of their records, a delta from where each stood', async () => {
+    const snapshot = await wards.request({ type: 'SYNC_REQUEST', payload: { departments: ['Ward 1', 'Ward 2'] } });
+    expect(snapshot).toMatchObject({ type: 'SYNC_RESPONSE', mode: 'snapshot', deptSeqs: { 'Ward 1': 1, 'Ward 2': 2 }, hasMore: false });
+    expect((snapshot.staff as Array<{ name: string; department: string }>).map(({ name, department }) => [name, department])).toEqual([['Bo', 'Ward 1']]);
+
+    const delta = await icu.request({ type: 'SYNC_REQUEST', payload: { departments: ['ICU'], sinceDeptSeqs: { ICU: 1 } } });
+    expect(delta).toMatchObject({ type: 'SYNC_RESPONSE', mode: 'delta', deptSeqs: { ICU: 4 }, hasMore: false });
+    expect((delta.changes as Array<{ staff: { name: string; department: string }; deptSeqs: Record<string, number> }>).map((change) => [change.staff.name, change.staff.department, change.deptSeqs.ICU])).toEqual([
+      ['Ada', 'ICU', 2],
+      ['Ada', 'Ward 2', 3],
+      ['Ada', 'ICU', 4],
+    ]);
+    const ahead = await icu.request({ type: 'SYNC_REQUEST', payload: { departments: ['ICU'], sinceDeptSeqs: { ICU: 5 } } });
+    expect(ahead).toMatchObject({ type: 'ERROR', code: 'VALIDATION_FAILED', details: [{ path: 'payload.sinceDeptSeqs' }] });
+  });
+
   it('goes back to the whole org with an empty subscription', async () => {
     expect(await icu.request({ type: 'SUBSCRIBE', payload: {} })).toMatchObject({ type: 'SUBSCRIBED', departments: null, deptSeqs: {} });
     const other = await create('Dee', 'Ward 1');

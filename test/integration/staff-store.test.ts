@@ -199,6 +199,56 @@ describe('reads', () => {
   });
 });
 
+describe('reads by departments', () => {
+  /** Follows cursors to the end; the pages, and the records or changes they held. */
+  async function walk(ctx: StaffContext, request: Parameters<StaffStore['sync']>[1], departments: string[]) {
+    const pages: SyncPage[] = [await paged.sync(ctx, request)];
+    while (pages.at(-1)!.hasMore) pages.push(await paged.sync(ctx, { departments, cursor: pages.at(-1)!.cursor! }));
+    return pages;
+  }
+
+  it('resyncs a view of some departments in snapshot pages, then a delta from where each stood', async () => {
+    const ctx = newCtx();
+    const made: Record<string, string> = {};
+    for (const [name, department] of [['A', 'ICU'], ['B', 'ICU'], ['C', 'Ward'], ['D', 'ICU'], ['E', 'Radiology'], ['F', 'Ward']] as const) {
+      made[name] = ((await store.create(ctx, rid(), { name, department })).change as Change).staffId;
+    }
+    const departments = ['Ward', 'ICU'];
+    const snapshot = await walk(ctx, { departments }, departments);
+    expect(snapshot.map((page) => [page.mode, page.staff?.length])).toEqual([['snapshot', 2], ['snapshot', 2], ['snapshot', 1]]);
+    expect(snapshot.every((page) => JSON.stringify(page.deptSeqs) === JSON.stringify({ ICU: 3, Ward: 2 }))).toBe(true);
+    expect(snapshot.flatMap((page) => page.staff!.map((staff) => staff.name)).sort()).toEqual(['A', 'B', 'C', 'D', 'F']);
+
+    await store.update(ctx, rid(), made.E!, 1, { department: 'ICU' }); // moves in
+    await store.update(ctx, rid(), made.A!, 1, { department: 'Radiology' }); // moves out
+    await store.update(ctx, rid(), made.E!, 2, { position: 'Lead' }); // Radiology's other record untouched
+    await store.update(ctx, rid(), made.C!, 1, { position: 'Lead' });
+    const delta = await walk(ctx, { departments, sinceDeptSeqs: snapshot[0]!.deptSeqs! }, departments);
+    expect(delta.flatMap((page) => page.changes!.map((change) => [change.staff.name, change.deptSeqs]))).toEqual([
+      ['E', { Radiology: 2, ICU: 4 }],
+      ['A', { ICU: 5, Radiology: 3 }],
+      ['E', { ICU: 6 }],
+      ['C', { Ward: 3 }],
+    ]);
+    expect(delta.at(-1)!.deptSeqs).toEqual({ ICU: 6, Ward: 3 });
+  });
+
+  it('refuses a department cursor for other departments, an org cursor with departments, and a position ahead', async () => {
+    const ctx = newCtx();
+    for (const name of ['A', 'B', 'C']) await store.create(ctx, rid(), { name, department: 'ICU' });
+    const { cursor } = await paged.sync(ctx, { departments: ['ICU'] });
+    const { cursor: orgCursor } = await paged.sync(ctx, undefined);
+    for (const request of [{ departments: ['ICU', 'Ward'], cursor: cursor! }, { departments: ['ICU'], cursor: orgCursor! }, { cursor: cursor! }]) {
+      const error = await failure(paged.sync(ctx, request));
+      expect({ code: error.code, path: error.details?.[0]?.path }).toEqual({ code: 'VALIDATION_FAILED', path: 'payload.cursor' });
+    }
+    const ahead = await failure(store.sync(ctx, { departments: ['ICU'], sinceDeptSeqs: { ICU: 4 } }));
+    expect({ code: ahead.code, path: ahead.details?.[0]?.path }).toEqual({ code: 'VALIDATION_FAILED', path: 'payload.sinceDeptSeqs' });
+    const altered = encodeCursor(ctx.orgId, { mode: 'department-snapshot', deptSeqs: { ICU: 9 }, afterId: randomUUID() }, ['ICU']);
+    expect((await failure(paged.sync(ctx, { departments: ['ICU'], cursor: altered }))).details?.[0]?.path).toBe('payload.cursor');
+  });
+});
+
 describe('when the database is unavailable', () => {
   it('answers UPSTREAM_UNAVAILABLE while the session is held past the bounded wait (PGRST003)', async () => {
     let release!: () => void;

@@ -322,6 +322,34 @@ describe('PRESENCE_EDITING', () => {
   });
 });
 
+describe('SYNC_REQUEST by departments', () => {
+  const sync = (payload: unknown) => parse({ type: 'SYNC_REQUEST', requestId: 'd1', payload });
+
+  it('takes departments alone (a snapshot), with sinceDeptSeqs (a delta), or with a cursor', () => {
+    expect(sync({ departments: ['ICU'] }).ok).toBe(true);
+    expect(sync({ departments: ['ICU', 'Ward'], sinceDeptSeqs: { ICU: 3 } })).toEqual({
+      ok: true,
+      frame: { type: 'SYNC_REQUEST', requestId: 'd1', payload: { departments: ['ICU', 'Ward'], sinceDeptSeqs: { ICU: 3 } } },
+    });
+    expect(sync({ departments: ['ICU'], cursor: 'abc' }).ok).toBe(true);
+    expect(sync({ departments: ['__proto__'], sinceDeptSeqs: JSON.parse('{"__proto__": 2}') }).ok).toBe(true);
+  });
+
+  it.each([
+    ['no department', { departments: [] }, 'must name at least one department'],
+    ['sinceSeq with departments', { departments: ['ICU'], sinceSeq: 3 }, 'give sinceDeptSeqs with departments, not sinceSeq'],
+    ['sinceDeptSeqs without departments', { sinceDeptSeqs: { ICU: 1 } }, 'give sinceDeptSeqs with departments and without cursor'],
+    ['sinceDeptSeqs with a cursor', { departments: ['ICU'], sinceDeptSeqs: { ICU: 1 }, cursor: 'abc' }, 'give sinceDeptSeqs with departments and without cursor'],
+    ['a position of another department', { departments: ['ICU'], sinceDeptSeqs: { Ward: 1 } }, 'sinceDeptSeqs may name only departments asked for'],
+    ['a negative position', { departments: ['ICU'], sinceDeptSeqs: { ICU: -1 } }, 'must map departments to integers >= 0'],
+    ['a position that is not an integer', { departments: ['ICU'], sinceDeptSeqs: { ICU: '3' } }, 'must map departments to integers >= 0'],
+  ])('refuses %s with VALIDATION_FAILED', (_, payload, message) => {
+    const { code, details } = refusal(sync(payload));
+    expect(code).toBe('VALIDATION_FAILED');
+    expect(details?.map((detail) => detail.message)).toContain(message);
+  });
+});
+
 describe('SUBSCRIBE', () => {
   const subscribe = (payload: unknown) => parse({ type: 'SUBSCRIBE', requestId: 's1', ...(payload === undefined ? {} : { payload }) });
 
