@@ -66,6 +66,14 @@ export interface MessageServiceOptions {
   readonly onInternalError?: (error: unknown, requestId: string | undefined) => void;
 }
 
+/** A token limited to some departments (`app_metadata.departments`) may ask only for them. */
+function checkAllowed(identity: Identity, departments: readonly string[]): void {
+  const allowed = identity.departments;
+  if (allowed && departments.some((department) => !allowed.includes(department))) {
+    throw new StaffSyncError('FORBIDDEN', 'the token does not allow one of these departments');
+  }
+}
+
 /** The latest seq of each of `departments` among an org's (0: no change yet in it). */
 const seqsOf = (departments: readonly string[], all: Record<string, number>): Record<string, number> =>
   Object.fromEntries(departments.map((department) => [department, Object.hasOwn(all, department) ? all[department]! : 0]));
@@ -95,12 +103,20 @@ export function createMessageService({ staffStore, connections, onDegraded, onIn
         return { reply: pongFrame(frame.requestId, seq, new Date(), deptSeqs) };
       }
       case 'SUBSCRIBE': {
-        const departments = frame.payload?.departments?.length ? [...frame.payload.departments].sort() : null;
+        const asked = frame.payload?.departments?.length ? frame.payload.departments : undefined;
+        checkAllowed(identity, asked ?? []);
+        // A limited token's whole org is its allowed departments.
+        const chosen = asked ?? identity.departments;
+        const departments = chosen ? [...chosen].sort() : null;
         if (!(await connections.subscribe(connectionId, departments))) throw new Error('the sending connection has no record');
         const latest = await staffStore.latestSeqs(identity.orgId);
         return { reply: subscribedFrame(frame.requestId, departments, latest.seq, departments ? seqsOf(departments, latest.deptSeqs) : {}) };
       }
       case 'SYNC_REQUEST':
+        if (identity.departments && !frame.payload?.departments) {
+          throw new StaffSyncError('FORBIDDEN', 'a token limited to departments syncs by departments: give payload.departments');
+        }
+        checkAllowed(identity, frame.payload?.departments ?? []);
         return { reply: syncResponseFrame(frame.requestId, await staffStore.sync(ctx, frame.payload)) };
       case 'PRESENCE_REQUEST': {
         // Watching first: a member joining while the org is read is then either listed or announced.

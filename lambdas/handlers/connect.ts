@@ -35,6 +35,8 @@ export function createConnectHandler({ connections, fanOut }: ConnectDependencie
         role: identity.role,
         connectedAt,
         expiresAt: expiresAtFor(identity.tokenExp, connectedAt),
+        // A token limited to some departments starts subscribed to them (docs/protocol.md §7.9).
+        ...(identity.departments ? { departments: identity.departments } : {}),
       };
       try {
         await connections.put(record);

@@ -12,6 +12,8 @@ export interface AuthorizerContext {
   readonly orgId?: string;
   readonly role?: string;
   readonly tokenExp?: string | number;
+  /** The token's allowed departments as a JSON array (context values cannot be arrays). */
+  readonly departments?: string;
 }
 
 export type WebSocketEvent = APIGatewayProxyWebsocketEventV2WithRequestContext<
@@ -29,10 +31,12 @@ export function identityOf(event: WebSocketEvent): Identity {
   if (!context?.userId || !context.orgId || !isRole(context.role) || !Number.isFinite(tokenExp)) {
     throw new Error('authorizer context missing on a WebSocket event: is the $connect authorizer configured?');
   }
-  return { userId: context.userId, orgId: context.orgId, role: context.role, tokenExp };
+  const identity = { userId: context.userId, orgId: context.orgId, role: context.role, tokenExp };
+  return context.departments ? { ...identity, departments: JSON.parse(context.departments) as string[] } : identity;
 }
 
 /** Authorizer context values must be strings, numbers or booleans (API Gateway stringifies them). */
 export function authorizerContextOf(identity: Identity): Record<string, string | number> {
-  return { userId: identity.userId, orgId: identity.orgId, role: identity.role, tokenExp: identity.tokenExp };
+  const context = { userId: identity.userId, orgId: identity.orgId, role: identity.role, tokenExp: identity.tokenExp };
+  return identity.departments ? { ...context, departments: JSON.stringify(identity.departments) } : context;
 }

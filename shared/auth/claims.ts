@@ -12,6 +12,24 @@ export interface Identity {
   readonly role: Role;
   /** The token's `exp`, epoch seconds. */
   readonly tokenExp: number;
+  /** `app_metadata.departments`: the only departments this connection may see (sorted); absent: all. */
+  readonly departments?: readonly string[];
+}
+
+/** As SUBSCRIBE takes them (docs/protocol.md §7.9): at most this many, each 1–100 characters. */
+const MAX_TOKEN_DEPARTMENTS = 50;
+const MAX_DEPARTMENT_CHARS = 100;
+
+function departmentsOf(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const valid =
+    Array.isArray(value) &&
+    value.length >= 1 &&
+    value.length <= MAX_TOKEN_DEPARTMENTS &&
+    value.every((d) => typeof d === 'string' && d.trim() === d && d.length > 0 && [...d].length <= MAX_DEPARTMENT_CHARS) &&
+    new Set(value).size === value.length;
+  if (!valid) throw unauthorized('app_metadata.departments malformed');
+  return [...(value as string[])].sort();
 }
 
 import { ORG_ID_PATTERN } from '../protocol/tenancy';
@@ -27,7 +45,7 @@ export function identityFromClaims(payload: JWTPayload): Identity {
   if (typeof appMetadata !== 'object' || appMetadata === null || Array.isArray(appMetadata)) {
     throw unauthorized('app_metadata.org_id missing');
   }
-  const { org_id: orgId, staff_role: staffRole } = appMetadata as Record<string, unknown>;
+  const { org_id: orgId, staff_role: staffRole, departments: allowed } = appMetadata as Record<string, unknown>;
   if (orgId === undefined) throw unauthorized('app_metadata.org_id missing');
   if (typeof orgId !== 'string' || !ORG_ID_PATTERN.test(orgId)) throw unauthorized('app_metadata.org_id malformed');
   let role: Role = 'viewer';
@@ -35,5 +53,6 @@ export function identityFromClaims(payload: JWTPayload): Identity {
     if (!isRole(staffRole)) throw unauthorized('app_metadata.staff_role is not admin, manager or viewer');
     role = staffRole;
   }
-  return { userId: sub, orgId, role, tokenExp: exp };
+  const departments = departmentsOf(allowed);
+  return departments ? { userId: sub, orgId, role, tokenExp: exp, departments } : { userId: sub, orgId, role, tokenExp: exp };
 }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { TestClient, type Frame } from './support/client';
-import { newOrgId } from './support/stage';
+import { newOrgId, signToken } from './support/stage';
 
 describe('SUBSCRIBE', () => {
   const orgId = newOrgId();
@@ -89,5 +89,37 @@ describe('SUBSCRIBE', () => {
     const refused = await wards.request({ type: 'SUBSCRIBE', payload: { departments: ['ICU', 'ICU'] } });
     expect(refused).toMatchObject({ type: 'ERROR', code: 'VALIDATION_FAILED', details: [{ path: 'payload.departments', message: 'must not name a department twice' }] });
     expect(await wards.request({ type: 'PING' })).toMatchObject({ deptSeqs: { 'Ward 1': 2, 'Ward 2': 2 } });
+  });
+});
+
+describe('a token limited to departments (app_metadata.departments)', () => {
+  const orgId = newOrgId();
+  let writer: TestClient;
+  let limited: TestClient;
+
+  beforeAll(async () => {
+    writer = await TestClient.connect({ orgId, sub: 'limit-writer' });
+    limited = await TestClient.connect({ token: await signToken({ app_metadata: { org_id: orgId, staff_role: 'manager', departments: ['ICU'] } }, { sub: 'limit-icu' }) });
+  });
+  afterAll(() => {
+    writer?.close();
+    limited?.close();
+  });
+
+  it('starts subscribed to its departments, and may subscribe and sync by them only', async () => {
+    const ward = await writer.request({ type: 'STAFF_CREATE', payload: { staff: { id: randomUUID(), name: 'Ward one', department: 'Ward' } } });
+    const icu = await writer.request({ type: 'STAFF_CREATE', payload: { staff: { id: randomUUID(), name: 'ICU one', department: 'ICU' } } });
+    const icuSeq = (icu.change as { seq: number }).seq;
+    await limited.waitFor((frame) => (frame.change as { seq?: number } | undefined)?.seq === icuSeq);
+    const wardSeq = (ward.change as { seq: number }).seq;
+    expect(limited.frames.some((frame) => (frame.change as { seq?: number } | undefined)?.seq === wardSeq)).toBe(false);
+    expect(await limited.request({ type: 'PING' })).toMatchObject({ type: 'PONG', deptSeqs: { ICU: 1 } });
+
+    expect(await limited.request({ type: 'SUBSCRIBE', payload: { departments: ['Ward'] } })).toMatchObject({ type: 'ERROR', code: 'FORBIDDEN' });
+    expect(await limited.request({ type: 'SUBSCRIBE', payload: {} })).toMatchObject({ type: 'SUBSCRIBED', departments: ['ICU'] });
+    expect(await limited.request({ type: 'SYNC_REQUEST' })).toMatchObject({ type: 'ERROR', code: 'FORBIDDEN' });
+    expect(await limited.request({ type: 'SYNC_REQUEST', payload: { departments: ['ICU', 'Ward'] } })).toMatchObject({ type: 'ERROR', code: 'FORBIDDEN' });
+    const snapshot = await limited.request({ type: 'SYNC_REQUEST', payload: { departments: ['ICU'] } });
+    expect((snapshot.staff as Array<{ name: string }>).map((staff) => staff.name)).toEqual(['ICU one']);
   });
 });

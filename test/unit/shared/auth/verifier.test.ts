@@ -142,6 +142,11 @@ describe('createTokenVerifier', () => {
       await expect(verifierFor().verify(token)).resolves.toMatchObject({ role: 'viewer' });
     });
 
+    it('a token limited to departments, sorted', async () => {
+      const token = await sign(claims({ app_metadata: { org_id: 'org-1', departments: ['Ward', 'ICU'] } }));
+      await expect(verifierFor().verify(token)).resolves.toMatchObject({ departments: ['ICU', 'Ward'] });
+    });
+
     it('never hands back the email claim', async () => {
       const identity = await verifierFor().verify(await sign(claims()));
       expect(JSON.stringify(identity)).not.toContain('ann@example.org');
@@ -251,6 +256,11 @@ describe('createTokenVerifier', () => {
       ['a capitalised staff_role', { app_metadata: { org_id: 'o', staff_role: 'Admin' } }, 'app_metadata.staff_role is not admin, manager or viewer'],
       ['a null staff_role', { app_metadata: { org_id: 'o', staff_role: null } }, 'app_metadata.staff_role is not admin, manager or viewer'],
       ['an org_id only in user_metadata', { user_metadata: { org_id: 'o' }, app_metadata: {} }, 'app_metadata.org_id missing'],
+      ['departments that are not an array', { app_metadata: { org_id: 'o', departments: 'ICU' } }, 'app_metadata.departments malformed'],
+      ['no department', { app_metadata: { org_id: 'o', departments: [] } }, 'app_metadata.departments malformed'],
+      ['a department twice', { app_metadata: { org_id: 'o', departments: ['ICU', 'ICU'] } }, 'app_metadata.departments malformed'],
+      ['an untrimmed department', { app_metadata: { org_id: 'o', departments: [' ICU'] } }, 'app_metadata.departments malformed'],
+      ['a department of 101 characters', { app_metadata: { org_id: 'o', departments: ['d'.repeat(101)] } }, 'app_metadata.departments malformed'],
       ['no exp', { exp: undefined }, 'exp claim missing'],
       ['no sub', { sub: undefined }, 'sub claim missing'],
       ['an empty sub', { sub: '' }, 'sub claim missing or malformed'],
