@@ -3,7 +3,7 @@
 --
 -- A change advances the chain of every department it touches: a create or delete its record's
 -- department, an update the old and the new one (a move reads, in the old department, as the record
--- leaving the view). A record without a department is in no chain. The change log keeps, per change,
+-- leaving the view). A record without a department (null, or the empty text) is in no chain. The change log keeps, per change,
 -- the department seqs it took (dept_seqs: {"ICU": 7, "Ward": 12}); the wire form carries them as
 -- `deptSeqs`.
 --
@@ -30,14 +30,14 @@ create trigger staff_department_counters_refuse_truncate before truncate on publ
 
 alter table public.staff_changes add column dept_seqs jsonb not null default '{}';
 
--- The departments a change touches, each once, in text order (null departments are in none).
+-- The departments a change touches, each once, in text order (null and '' are no department).
 create or replace function public.staff_change_departments(p_old text, p_new text)
 returns text[]
 language sql immutable
 security definer set search_path = public, pg_temp set lock_timeout = '3s'
 as $$
   select coalesce(array_agg(d order by d), '{}')
-    from (select distinct d from unnest(array[p_old, p_new]) as d where d is not null) as departments
+    from (select distinct d from unnest(array[p_old, p_new]) as d where d is not null and d <> '') as departments
 $$;
 
 -- As in 20251125000400, and: the seqs of the departments the change touches.

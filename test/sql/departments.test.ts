@@ -18,7 +18,7 @@ it('advances the department of a create and a delete, both departments of a move
   const icu = await createStaff(db, org, { name: 'A', department: 'ICU' });
   const icu2 = await createStaff(db, org, { name: 'B', department: 'ICU' });
   const ward = await createStaff(db, org, { name: 'C', department: 'Ward' });
-  const none = await createStaff(db, org, { name: 'D' });
+  const none = await createStaff(db, org, { name: 'D', department: '' });
   const moved = await updateStaff(db, org, icu.change!.staffId, 1, { department: 'Ward' });
   const stayed = await updateStaff(db, org, icu2.change!.staffId, 1, { position: 'Lead' });
   const left = await updateStaff(db, org, ward.change!.staffId, 1, { department: null });

@@ -120,7 +120,7 @@ export function departmentChainProblems(log: readonly Pick<LogRow, 'seq' | 'op' 
   for (const row of log) {
     const before = row.op === 'create' ? null : (departmentOf.get(row.staff_id) ?? null);
     const after = row.op === 'delete' ? null : row.staff.department;
-    const expected = [...new Set([before, after].filter((d): d is string => d !== null))].sort();
+    const expected = [...new Set([before, after].filter((d): d is string => d !== null && d !== ''))].sort();
     const got = Object.keys(row.dept_seqs).sort();
     if (got.join('\u0000') !== expected.join('\u0000')) problems.push(`seq ${row.seq} took seqs in [${got}], its record was in [${expected}]`);
     for (const [department, seq] of Object.entries(row.dept_seqs)) {

@@ -267,3 +267,54 @@ export const presenceBadPayload = spec(
     return objectDraft(frame, { code: 'VALIDATION_FAILED', echo: requestId });
   }),
 );
+
+// ---------------------------------------------------------------- SUBSCRIBE and SYNC_REQUEST by departments
+
+/** Up to two departments of live records, else one nobody uses. */
+const someDepartments = (view: LaneView, n: number, many: boolean): string[] => {
+  const known = view.departments();
+  if (known.length === 0) return ['Nobody here'];
+  const first = known[n % known.length]!;
+  const second = known[(n + 1) % known.length]!;
+  return many && second !== first ? [first, second] : [first];
+};
+
+export const subscribe = spec(
+  'SUBSCRIBE',
+  fc.tuple(fc.option(fc.uuid()), fc.constantFrom<'some' | 'two' | 'whole' | 'empty'>('some', 'some', 'two', 'whole', 'empty'), fc.nat()).map(([requestId, kind, n]) => (view: LaneView) => {
+    const departments = kind === 'whole' ? undefined : kind === 'empty' ? [] : someDepartments(view, n, kind === 'two');
+    const frame: Record<string, unknown> = { type: 'SUBSCRIBE' };
+    if (requestId !== null) frame.requestId = requestId;
+    if (departments) frame.payload = { departments };
+    return objectDraft(frame, undefined, { type: 'SUBSCRIBE', ...(requestId === null ? {} : { requestId }), ...(departments?.length ? { departments } : {}) });
+  }),
+);
+
+export const syncByDepartments = spec(
+  'SYNC_REQUEST by departments',
+  fc.tuple(fc.uuid(), fc.boolean(), fc.nat(), fc.integer({ min: 0, max: 4 })).map(([requestId, delta, n, back]) => (view: LaneView) => {
+    const departments = someDepartments(view, n, n % 3 === 0);
+    const sinceDeptSeqs = delta ? Object.fromEntries(departments.map((department) => [department, Math.max(0, view.departmentSeq(department) - back)])) : undefined;
+    const payload = { departments, ...(sinceDeptSeqs ? { sinceDeptSeqs } : {}) };
+    return objectDraft({ type: 'SYNC_REQUEST', requestId, payload }, undefined, { type: 'SYNC_REQUEST', requestId, ...payload });
+  }),
+);
+
+export const departmentsBadPayload = spec(
+  'SUBSCRIBE / SYNC_REQUEST with bad departments',
+  fc.tuple(
+    fc.uuid(),
+    fc.constantFrom<['SUBSCRIBE' | 'SYNC_REQUEST', unknown]>(
+      ['SUBSCRIBE', { departments: 'ICU' }],
+      ['SUBSCRIBE', { departments: ['ICU', 'ICU'] }],
+      ['SUBSCRIBE', { departments: [' '] }],
+      ['SUBSCRIBE', { departments: Array.from({ length: 51 }, (_, i) => `D${i}`) }],
+      ['SUBSCRIBE', { department: 'ICU' }],
+      ['SYNC_REQUEST', { departments: [] }],
+      ['SYNC_REQUEST', { departments: ['ICU'], sinceSeq: 1 }],
+      ['SYNC_REQUEST', { sinceDeptSeqs: { ICU: 1 } }],
+      ['SYNC_REQUEST', { departments: ['ICU'], sinceDeptSeqs: { Ward: 1 } }],
+      ['SYNC_REQUEST', { departments: ['ICU'], sinceDeptSeqs: { ICU: -1 } }],
+    ),
+  ).map(([requestId, [type, payload]]) => (_view: LaneView) => objectDraft({ type, requestId, payload }, { code: 'VALIDATION_FAILED', echo: requestId })),
+);

@@ -16,12 +16,20 @@ export type UserIx = 0 | 1 | 2;
 
 export type ParsedFrame =
   | { readonly type: 'PING'; readonly requestId?: string }
-  | { readonly type: 'SYNC_REQUEST'; readonly requestId?: string; readonly sinceSeq?: number; readonly cursor?: 'foreign' | 'garbage' | 'ahead' }
+  | {
+      readonly type: 'SYNC_REQUEST';
+      readonly requestId?: string;
+      readonly sinceSeq?: number;
+      readonly cursor?: 'foreign' | 'garbage' | 'ahead';
+      readonly departments?: readonly string[];
+      readonly sinceDeptSeqs?: Readonly<Record<string, number>>;
+    }
   | { readonly type: 'STAFF_CREATE'; readonly requestId: string; readonly staff: Record<string, unknown> }
   | { readonly type: 'STAFF_UPDATE'; readonly requestId: string; readonly staffId: string; readonly baseVersion: number; readonly changes: Record<string, unknown> }
   | { readonly type: 'STAFF_DELETE'; readonly requestId: string; readonly staffId: string; readonly baseVersion: number }
   | { readonly type: 'PRESENCE_REQUEST'; readonly requestId?: string }
-  | { readonly type: 'PRESENCE_EDITING'; readonly requestId?: string; readonly staffId: string | null };
+  | { readonly type: 'PRESENCE_EDITING'; readonly requestId?: string; readonly staffId: string | null }
+  | { readonly type: 'SUBSCRIBE'; readonly requestId?: string; readonly departments?: readonly string[] };
 
 export interface Draft {
   /** The generator family, for the figures. */
@@ -50,6 +58,9 @@ export interface LaneView {
   /** Live and deleted ids of other orgs (the foreign fixture org and the other lanes). */
   foreign(): readonly { id: string; staff?: Record<string, unknown> }[];
   latestSeq(): number;
+  /** The departments live records are in (as stored), and where one department's seqs stand. */
+  departments(): readonly string[];
+  departmentSeq(department: string): number;
   /** Committed writes of a user: their requestId and exact wire text, for replays and reuse. */
   committed(user: UserIx): readonly { requestId: string; wire: string }[];
   /** A requestId never used in this lane. */
@@ -63,7 +74,7 @@ export interface Spec {
 }
 
 export const WRITE_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE'] as const;
-export const ALL_TYPES = [...WRITE_TYPES, 'SYNC_REQUEST', 'PRESENCE_REQUEST', 'PRESENCE_EDITING', 'PING'] as const;
+export const ALL_TYPES = [...WRITE_TYPES, 'SYNC_REQUEST', 'PRESENCE_REQUEST', 'PRESENCE_EDITING', 'SUBSCRIBE', 'PING'] as const;
 
 export const userArb = fc.constantFrom<UserIx>(0, 0, 0, 1, 1, 2);
 export const writerArb = fc.constantFrom<UserIx>(0, 0, 1);

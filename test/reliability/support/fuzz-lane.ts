@@ -15,6 +15,7 @@ import { messageDependencies } from '../../../lambdas/lib/dependencies/message';
 import type { FanOut } from '../../../lambdas/lib/fanout';
 import type { MessageService } from '../../../shared/message-service';
 import type { Role } from '../../../shared/protocol/roles';
+import { departmentsTouched } from '../../../shared/subscriptions';
 import type { Draft, Spec, UserIx } from './fuzz-frames';
 import { canon, IdRegistry, LaneModel, type Json, type Verdict } from './fuzz-model';
 import { LaneSocket } from './fuzz-socket';
@@ -115,7 +116,7 @@ export async function runLane(options: LaneOptions, index: number): Promise<Lane
       });
       if (expired) return { verdict: model.judgeExpired(draft, JSON.parse(JSON.stringify(outcome.reply)) as Json, outcome.close, Boolean(outcome.broadcast)) };
       if (outcome.close) problem(`the service asked to close the connection after ${JSON.stringify(outcome.reply).slice(0, 200)}`);
-      if (outcome.broadcast) await internals.fanout.toOrg(orgId, outcome.broadcast, { except: connectionOf(as) });
+      if (outcome.broadcast) await internals.fanout.toOrg(orgId, outcome.broadcast, { except: connectionOf(as), touching: departmentsTouched(outcome.changes ?? []) });
       if (outcome.presence) await internals.fanout.toPresenceWatchers(orgId, outcome.presence, connectionOf(as));
       const verdict = model.judge(draft, JSON.parse(JSON.stringify(outcome.reply)) as Json);
       if (Boolean(outcome.broadcast) !== Boolean(verdict.broadcast)) verdict.problems.push(`broadcast ${outcome.broadcast ? 'produced' : 'missing'} for ${verdict.outcome}`);
@@ -128,6 +129,7 @@ export async function runLane(options: LaneOptions, index: number): Promise<Lane
     if (expectClose) {
       const closed = await socket.waitClosed();
       sockets[as] = await connect(as);
+      model.reconnected(as);
       return { verdict: model.judge(draft, undefined, closed?.code, expectClose) };
     }
     const reply = await socket.nextReply();
@@ -142,7 +144,8 @@ export async function runLane(options: LaneOptions, index: number): Promise<Lane
     if (verdict.outcome === 'no reply') return false;
     if (verdict.broadcast) {
       for (const user of [0, 1, 2] as UserIx[]) {
-        if (user === draft.as) continue;
+        // A connection subscribed to other departments is not sent this change (docs/protocol.md §7.9).
+        if (user === draft.as || !model.reaches(user, verdict.broadcast.change)) continue;
         const got = await sockets[user]!.nextBroadcast();
         figures.broadcastsChecked += 1;
         if (canon(got) !== canon(verdict.broadcast)) problem(`${label}: ${ROLES[user]} saw ${JSON.stringify(got)?.slice(0, 200)} instead of the broadcast of seq ${verdict.broadcast.change.seq}`);

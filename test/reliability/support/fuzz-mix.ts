@@ -23,6 +23,9 @@ import {
   presenceRequest,
   presenceEditing,
   presenceBadPayload,
+  subscribe,
+  syncByDepartments,
+  departmentsBadPayload,
 } from './fuzz-frames-envelope';
 import {
   createValid,
@@ -63,6 +66,9 @@ export const specArb: fc.Arbitrary<Spec> = fc.oneof(
   { arbitrary: presenceRequest, weight: 1 },
   { arbitrary: presenceEditing, weight: 2 },
   { arbitrary: presenceBadPayload, weight: 2 },
+  { arbitrary: subscribe, weight: 1 },
+  { arbitrary: syncByDepartments, weight: 2 },
+  { arbitrary: departmentsBadPayload, weight: 2 },
   { arbitrary: createValid, weight: 4 },
   { arbitrary: createTakenId, weight: 1 },
   { arbitrary: createInvalid, weight: 14 },

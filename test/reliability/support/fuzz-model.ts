@@ -19,6 +19,7 @@ export interface Change extends Json {
   version: number;
   staff: Json;
   changedFields: string[];
+  deptSeqs: Record<string, number>;
 }
 
 export interface Verdict {
@@ -35,8 +36,9 @@ const STAFF_KEYS = ['id', 'orgId', ...FIELDS, 'version', 'createdAt', 'updatedAt
 const REPLY_KEYS: Record<string, readonly string[]> = {
   ERROR: ['type', 'requestId', 'code', 'message', 'details', 'current'],
   ACK: ['type', 'requestId', 'change', 'merged', 'current'],
-  PONG: ['type', 'requestId', 'serverTime', 'seq'],
-  SYNC_RESPONSE: ['type', 'requestId', 'mode', 'changes', 'staff', 'seq', 'hasMore', 'cursor'],
+  PONG: ['type', 'requestId', 'serverTime', 'seq', 'deptSeqs'],
+  SYNC_RESPONSE: ['type', 'requestId', 'mode', 'changes', 'staff', 'seq', 'deptSeqs', 'hasMore', 'cursor'],
+  SUBSCRIBED: ['type', 'requestId', 'departments', 'seq', 'deptSeqs'],
   PRESENCE: ['type', 'requestId', 'event', 'self', 'members', 'member'],
 };
 const MEMBER_KEYS = 'connectedAt,editing,memberId,role,userId';
@@ -65,6 +67,10 @@ export class LaneModel implements LaneView {
   private readonly keys: [Map<string, Key>, Map<string, Key>, Map<string, Key>] = [new Map(), new Map(), new Map()];
   private readonly committedWrites: [Key[], Key[], Key[]] = [[], [], []];
   private readonly shapes = new Map<string, string>();
+  /** The last seq of each department (docs/protocol.md §7.8), from the changes judged. */
+  private readonly deptCounters = new Map<string, number>();
+  /** Each user's subscription: sorted departments, or null for the whole org. */
+  private readonly subscriptions: [string[] | null, string[] | null, string[] | null] = [null, null, null];
   private requestCount = 0;
 
   constructor(
@@ -89,6 +95,31 @@ export class LaneModel implements LaneView {
   }
   latestSeq() {
     return this.changes.length;
+  }
+  departments() {
+    return [...new Set(this.live().map(({ staff }) => staff.department).filter((d): d is string => typeof d === 'string' && d !== ''))].sort();
+  }
+  departmentSeq(department: string) {
+    return this.deptCounters.get(department) ?? 0;
+  }
+
+  /** Whether `user`'s connection is sent `change` (its subscription against the departments the change touches). */
+  reaches(user: UserIx, change: Change): boolean {
+    const subscription = this.subscriptions[user];
+    return subscription === null || subscription.some((department) => Object.hasOwn(change.deptSeqs, department));
+  }
+
+  /** A new connection of `user` starts with the whole org. */
+  reconnected(user: UserIx): void {
+    this.subscriptions[user] = null;
+  }
+
+  private positions(departments: readonly string[]): Json {
+    return Object.fromEntries(departments.map((department) => [department, this.departmentSeq(department)]));
+  }
+
+  private takeDeptSeqs(change: Change): void {
+    for (const [department, seq] of Object.entries(change.deptSeqs ?? {})) this.deptCounters.set(department, seq);
   }
   committed(user: UserIx) {
     return this.committedWrites[user];
@@ -141,6 +172,7 @@ export class LaneModel implements LaneView {
   private absorb(draft: Draft, reply: Json, verdict: Verdict): Verdict {
     const change = reply.change as Change;
     this.changes.push(change);
+    this.takeDeptSeqs(change);
     this.keys[draft.as].set(String(reply.requestId), { requestId: String(reply.requestId), hash: 'unexpected', reply, wire: '' });
     if (change.op === 'delete') {
       this.records.delete(change.staffId);
@@ -204,17 +236,21 @@ export class LaneModel implements LaneView {
     const frame = draft.frame!;
     const crossed = frame.type === 'STAFF_UPDATE' ? crossedDates(frame.changes) : frame.type === 'STAFF_CREATE' ? crossedDates(frame.staff) : false;
     if (crossed) return this.error(reply, 'VALIDATION_FAILED', frame.requestId, problems);
-    if (frame.type === 'PING') return this.pong(frame, reply, problems);
-    if (frame.type === 'SYNC_REQUEST') return this.sync(frame, reply, problems);
+    if (frame.type === 'PING') return this.pong(frame, draft.as, reply, problems);
+    if (frame.type === 'SYNC_REQUEST') return frame.departments ? this.departmentSync(frame, frame.departments, reply, problems) : this.sync(frame, reply, problems);
     if (frame.type === 'PRESENCE_REQUEST') return this.presenceSnapshot(frame, draft.as, reply, problems);
+    if (frame.type === 'SUBSCRIBE') return this.subscribed(frame, draft.as, reply, problems);
     if (draft.as === 2) return this.error(reply, 'FORBIDDEN', frame.requestId, problems);
     if (frame.type === 'PRESENCE_EDITING') return this.presenceUpdate(frame, draft.as, reply, problems);
     return this.write(frame, draft, reply, problems);
   }
 
-  private pong(frame: Extract<ParsedFrame, { type: 'PING' }>, reply: Json, problems: string[]): Verdict {
+  private pong(frame: Extract<ParsedFrame, { type: 'PING' }>, as: UserIx, reply: Json, problems: string[]): Verdict {
     if (reply.type !== 'PONG') problems.push(`expected PONG, got ${JSON.stringify(reply).slice(0, 300)}`);
     else {
+      const subscription = this.subscriptions[as];
+      const expected = subscription === null ? undefined : canon(this.positions(subscription));
+      if ((reply.deptSeqs === undefined ? undefined : canon(reply.deptSeqs)) !== expected) problems.push(`PONG deptSeqs ${canon(reply.deptSeqs)}, expected ${String(expected)}`);
       if (reply.seq !== this.latestSeq()) problems.push(`PONG seq ${String(reply.seq)}, the org is at ${this.latestSeq()}`);
       if (reply.requestId !== frame.requestId) problems.push('PONG requestId not echoed');
       if (typeof reply.serverTime !== 'string' || !ISO.test(reply.serverTime)) problems.push('PONG serverTime not ISO');
@@ -262,6 +298,44 @@ export class LaneModel implements LaneView {
     // Stored in the database's form: a UUID sent in capitals comes back lowercase.
     if (marked !== (frame.staffId === null ? null : frame.staffId.toLowerCase())) problems.push(`marker ${String(marked)} instead of ${String(frame.staffId)}`);
     return { outcome: 'PRESENCE update', problems };
+  }
+
+  private subscribed(frame: Extract<ParsedFrame, { type: 'SUBSCRIBE' }>, as: UserIx, reply: Json, problems: string[]): Verdict {
+    if (reply.type !== 'SUBSCRIBED') {
+      problems.push(`expected SUBSCRIBED, got ${JSON.stringify(reply).slice(0, 300)}`);
+      return { outcome: String(reply.type === 'ERROR' ? `ERROR ${String(reply.code)}` : reply.type), problems };
+    }
+    const departments = frame.departments ? [...frame.departments].sort() : null;
+    const expected = { departments, seq: this.latestSeq(), deptSeqs: departments ? this.positions(departments) : {} };
+    const { type: _type, requestId, ...got } = reply;
+    if (requestId !== frame.requestId) problems.push('SUBSCRIBED requestId not echoed');
+    if (canon(got) !== canon(expected)) problems.push(`SUBSCRIBED ${canon(got).slice(0, 300)}, expected ${canon(expected).slice(0, 300)}`);
+    this.subscriptions[as] = departments;
+    return { outcome: 'SUBSCRIBED', problems };
+  }
+
+  /** A sync by departments: a snapshot of their records, or the changes beyond each position, each page a prefix of what the model holds. */
+  private departmentSync(frame: Extract<ParsedFrame, { type: 'SYNC_REQUEST' }>, departments: readonly string[], reply: Json, problems: string[]): Verdict {
+    if (reply.type !== 'SYNC_RESPONSE') {
+      problems.push(`expected SYNC_RESPONSE, got ${JSON.stringify(reply).slice(0, 300)}`);
+      return { outcome: String(reply.type === 'ERROR' ? `ERROR ${String(reply.code)}` : reply.type), problems };
+    }
+    if (reply.requestId !== frame.requestId) problems.push('SYNC_RESPONSE requestId not echoed');
+    const since = frame.sinceDeptSeqs;
+    const delta = since !== undefined;
+    const expected: unknown[] = delta
+      ? this.changes.filter((change) => departments.some((d) => Object.hasOwn(change.deptSeqs, d) && change.deptSeqs[d]! > (Object.hasOwn(since, d) ? since[d]! : 0)))
+      : this.liveSorted().filter((staff) => departments.includes(staff.department as string));
+    const got = (delta ? reply.changes : reply.staff) as unknown[] | undefined;
+    if (reply.mode !== (delta ? 'delta' : 'snapshot') || !Array.isArray(got)) {
+      problems.push(`expected a department ${delta ? 'delta' : 'snapshot'}, got mode ${String(reply.mode)}`);
+      return { outcome: 'SYNC_RESPONSE by departments', problems };
+    }
+    const mismatch = got.findIndex((item, i) => canon(item) !== canon(expected[i]));
+    if (mismatch >= 0) problems.push(`department ${delta ? 'change' : 'record'} ${mismatch} differs: ${canon(got[mismatch]).slice(0, 300)} vs ${canon(expected[mismatch]).slice(0, 300)}`);
+    if (reply.hasMore !== got.length < expected.length) problems.push(`hasMore ${String(reply.hasMore)} with ${got.length} of ${expected.length}`);
+    if (!reply.hasMore && canon(reply.deptSeqs) !== canon(this.positions(departments))) problems.push(`deptSeqs ${canon(reply.deptSeqs)}, expected ${canon(this.positions(departments))}`);
+    return { outcome: 'SYNC_RESPONSE by departments', problems };
   }
 
   private sync(frame: Extract<ParsedFrame, { type: 'SYNC_REQUEST' }>, reply: Json, problems: string[]): Verdict {
@@ -398,8 +472,15 @@ export class LaneModel implements LaneView {
     if (!ISO.test(String(staff.createdAt)) || !ISO.test(String(staff.updatedAt))) problems.push('staff times not ISO');
     if (want.op === 'update' && staff.createdAt !== want.stored!.staff.createdAt) problems.push('an update changed createdAt');
 
+    const before = want.op === 'create' ? null : (want.stored!.staff.department as string | null);
+    const after = want.op === 'delete' ? null : (staff.department as string | null);
+    const touched = [...new Set([before, after].filter((d): d is string => d !== null && d !== ''))];
+    const expectedDeptSeqs = Object.fromEntries(touched.map((department) => [department, this.departmentSeq(department) + 1]));
+    if (canon(change.deptSeqs) !== canon(expectedDeptSeqs)) problems.push(`deptSeqs ${canon(change.deptSeqs)}, expected ${canon(expectedDeptSeqs)}`);
+
     // Apply what the server says, so one wrong reply does not derail the rest of the lane.
     this.changes.push(change);
+    this.takeDeptSeqs(change);
     remember();
     if (change.op === 'delete') {
       this.records.delete(change.staffId);
