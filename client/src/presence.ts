@@ -101,7 +101,17 @@ export class Presence implements StaffSyncPresence {
     this.editingId = staffId;
     clearInterval(this.renewal);
     this.renewal = staffId === null ? undefined : setInterval(() => this.sayEditing().catch((error: unknown) => this.report(error)), EDITING_RENEW_MS);
-    await this.sayEditing();
+    try {
+      await this.sayEditing();
+    } catch (error) {
+      // A refused marker (a viewer: FORBIDDEN, a malformed id) is not renewed or sent again on reconnect.
+      if (error instanceof StaffSyncClientError && error.code !== 'TIMEOUT' && error.code !== 'DISCONNECTED' && this.editingId === staffId) {
+        clearInterval(this.renewal);
+        this.renewal = undefined;
+        this.editingId = null;
+      }
+      throw error;
+    }
   }
 
   /** A PRESENCE frame that answers no request of this client. */

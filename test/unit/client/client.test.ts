@@ -436,6 +436,22 @@ describe('client.presence (scripted socket)', () => {
     client.close();
   });
 
+  it('neither renews nor re-sends a marker the server refused', async () => {
+    const { client, socket } = await started({ options: { heartbeatSeconds: 540 } });
+    const said = client.presence.editing(STAFF_ID);
+    await flush();
+    socket.receive({ type: 'ERROR', requestId: socket.sentOf('PRESENCE_EDITING')[0]!.requestId, code: 'FORBIDDEN', message: 'role viewer may not send PRESENCE_EDITING' });
+    await expect(said).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await jest.advanceTimersByTimeAsync(EDITING_RENEW_MS * 2);
+    socket.drop();
+    await jest.advanceTimersByTimeAsync(1000);
+    FakeSocket.last.open();
+    await flush();
+    expect(socket.sentOf('PRESENCE_EDITING')).toHaveLength(1);
+    expect(FakeSocket.last.sentOf('PRESENCE_EDITING')).toHaveLength(0);
+    client.close();
+  });
+
   it('asks for a new snapshot on every reconnect once watching', async () => {
     const { client, socket } = await started();
     const watched = client.presence.watch();
