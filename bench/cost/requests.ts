@@ -17,8 +17,12 @@ export interface ModelInputs {
 
 /** START/END/REPORT lines Lambda writes per invocation. */
 export const PLATFORM_LOG_BYTES = 330;
-/** One org-index item (keys only): `orgId` + `connectionId` names and values. */
-export const INDEX_ITEM_BYTES = 5 + 20 + 12 + 16;
+/**
+ * One org-index item: its keys (`orgId`, `connectionId`) and what it projects for presence and
+ * subscriptions (`userId`, `role`, `connectedAt`), names and values; a connection with a marker
+ * or a subscription adds a few dozen bytes more.
+ */
+export const INDEX_ITEM_BYTES = 5 + 20 + 12 + 16 + 6 + 36 + 4 + 7 + 11 + 8;
 /** One connection record (six attributes). */
 export const CONNECTION_ITEM_BYTES = 160;
 
@@ -46,31 +50,36 @@ export function updateUsage(orgSize: number, inputs: ModelInputs, deployment: De
   return combine([own, 1], [lambda(deployment.memoryMb.message, messageMs), 1], [lambda(deployment.memoryMb.broadcast, waves(deployment.pageSize) * net.postMs), handOffs]);
 }
 
-/** One PING → PONG. */
+/** One PING → PONG: the seqs (one RPC) beside the connection's subscription (one consistent GetItem). */
 export function heartbeatUsage(inputs: ModelInputs, deployment: Deployment, accessLogLineBytes: number): Usage {
   const { network: net, bytes } = inputs;
   const own: Usage = {
     ...NO_USAGE,
     messages: messageUnits(bytes.ping) + messageUnits(bytes.pong),
+    dynamodbReadUnits: 1,
     logBytes: inputs.logBytes.heartbeat + accessLogLineBytes,
     dataOutBytes: bytes.pong,
     rpcCalls: 1,
   };
-  return combine([own, 1], [lambda(deployment.memoryMb.message, inputs.localMs.heartbeat + net.rpcMs + net.postMs), 1]);
+  return combine([own, 1], [lambda(deployment.memoryMb.message, inputs.localMs.heartbeat + Math.max(net.rpcMs, net.dynamodbMs) + net.postMs), 1]);
 }
 
 /**
- * One connection of `minutes`: `$connect` (authorizer + connect handler, one PutItem), the
- * client's SYNC_REQUEST after open (one delta page), `$disconnect` (one DeleteItem). `$connect`
- * and `$disconnect` are not billed as messages. Each write also writes the keys-only index.
+ * One connection of `minutes` in an org of `orgSize`: `$connect` (authorizer + connect handler,
+ * one PutItem, then one org-index query for presence watchers), the client's SYNC_REQUEST after
+ * open (one delta page), `$disconnect` (one DeleteItem and the same query). `$connect` and
+ * `$disconnect` are not billed as messages; no client watches presence in these scenarios (a
+ * watcher costs one post per join and leave). Each write also writes the org index.
  */
-export function sessionUsage(minutes: number, inputs: ModelInputs, deployment: Deployment, accessLogLineBytes: number): Usage {
+export function sessionUsage(minutes: number, orgSize: number, inputs: ModelInputs, deployment: Deployment, accessLogLineBytes: number): Usage {
   const { network: net, bytes, localMs } = inputs;
   const own: Usage = {
     ...NO_USAGE,
     connectionMinutes: minutes,
     messages: messageUnits(bytes.syncRequest) + messageUnits(bytes.syncResponse),
     dynamodbWriteUnits: writeUnits(CONNECTION_ITEM_BYTES) + 1 + 1 + 1,
+    // The filter on watchers applies after the read: the whole org's index items are read.
+    dynamodbReadUnits: 2 * queryReadUnits(orgSize * INDEX_ITEM_BYTES),
     logBytes: inputs.logBytes.connect + inputs.logBytes.disconnect + inputs.logBytes.sync + 3 * accessLogLineBytes,
     dataOutBytes: bytes.syncResponse,
     rpcCalls: 1,
@@ -78,8 +87,8 @@ export function sessionUsage(minutes: number, inputs: ModelInputs, deployment: D
   return combine(
     [own, 1],
     [lambda(deployment.memoryMb.authorizer, localMs.connect / 2), 1],
-    [lambda(deployment.memoryMb.connect, localMs.connect / 2 + net.dynamodbMs), 1],
+    [lambda(deployment.memoryMb.connect, localMs.connect / 2 + 2 * net.dynamodbMs), 1],
     [lambda(deployment.memoryMb.message, localMs.sync + net.rpcMs + net.postMs), 1],
-    [lambda(deployment.memoryMb.disconnect, localMs.disconnect + net.dynamodbMs), 1],
+    [lambda(deployment.memoryMb.disconnect, localMs.disconnect + 2 * net.dynamodbMs), 1],
   );
 }

@@ -27,7 +27,7 @@ export function connectedMonthUsage(scenario: ConnectedScenario, inputs: ModelIn
   const sessionsPerDay = Math.ceil(scenario.hoursPerDay / MAX_CONNECTION_HOURS);
   const heartbeatsPerDay = (minutesPerDay * 60) / scenario.heartbeatSeconds;
   return combine(
-    [sessionUsage(minutesPerDay / sessionsPerDay, inputs, deployment, accessLogLineBytes), clientDays * sessionsPerDay],
+    [sessionUsage(minutesPerDay / sessionsPerDay, scenario.orgSize, inputs, deployment, accessLogLineBytes), clientDays * sessionsPerDay],
     [heartbeatUsage(inputs, deployment, accessLogLineBytes), clientDays * heartbeatsPerDay],
     [updateUsage(scenario.orgSize, inputs, deployment, accessLogLineBytes), clientDays * scenario.updatesPerClientDay],
   );

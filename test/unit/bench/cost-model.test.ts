@@ -34,7 +34,8 @@ describe('cost model', () => {
   });
 
   it('counts DynamoDB read units per 4 KB, halved for eventually consistent reads, and write units per 1 KB', () => {
-    expect(queryReadUnits(50 * INDEX_ITEM_BYTES)).toBe(0.5);
+    expect(queryReadUnits(32 * INDEX_ITEM_BYTES)).toBe(0.5);
+    expect(queryReadUnits(50 * INDEX_ITEM_BYTES)).toBe(1);
     expect(queryReadUnits(4097)).toBe(1);
     expect(writeUnits(160)).toBe(1);
     expect(writeUnits(1025)).toBe(2);
@@ -60,7 +61,7 @@ describe('cost model', () => {
     expect(usage.lambdaRequests).toBe(1);
     // 5 ms local + 15 ms RPC + 5 ms query + 2 waves of posts (50 / 32) × 15 ms, at 1 GB.
     expect(usage.lambdaGbSeconds).toBeCloseTo(0.055, 10);
-    expect(usage.dynamodbReadUnits).toBe(0.5);
+    expect(usage.dynamodbReadUnits).toBe(1);
     expect(usage.logBytes).toBe(250 + 400 + PLATFORM_LOG_BYTES);
     expect(usage.dataOutBytes).toBe(700 + 49 * 650);
     expect(usage.rpcCalls).toBe(1);
@@ -69,8 +70,8 @@ describe('cost model', () => {
   it('hands every page after the first to a broadcaster invocation in a large org', () => {
     const usage = updateUsage(600, inputs, deployment, 400);
     expect(usage.lambdaRequests).toBe(3);
-    // Two full pages of 250 keys (13 250 B → 4 units → 2 RRU) and one of 100 (5 300 B → 2 units → 1 RRU).
-    expect(usage.dynamodbReadUnits).toBe(5);
+    // Two full pages of 250 items (31 250 B → 8 units → 4 RRU) and one of 100 (12 500 B → 4 units → 2 RRU).
+    expect(usage.dynamodbReadUnits).toBe(10);
   });
 
   it('bills connection-minutes and one heartbeat per minute for clients connected 8 hours a day', () => {
@@ -79,6 +80,8 @@ describe('cost model', () => {
     expect(usage.connectionMinutes).toBeCloseTo(clientDays * 480, 3);
     // 480 heartbeats (PING + PONG) and 4 reconnects (2-hour limit), each with one resync request and response.
     expect(usage.messages).toBeCloseTo(clientDays * (480 * 2 + 4 * 2), 3);
+    // One GetItem per heartbeat; per session, the org index read twice for presence watchers (50 × 125 B → 1 RRU each).
+    expect(usage.dynamodbReadUnits).toBeCloseTo(clientDays * (480 * 1 + 4 * 2 * 1), 3);
   });
 
   it('sums the fixed monthly costs: secrets and alarms', () => {
