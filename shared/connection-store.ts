@@ -148,15 +148,6 @@ export function createConnectionStore(options: ConnectionStoreOptions): Connecti
     }
   };
 
-  /** `call`, answering `missing` when the condition that the record exists failed. */
-  const conditional = async <T>(operation: string, run: () => Promise<T>, missing: T): Promise<T> => {
-    try {
-      return await run();
-    } catch (error) {
-      if ((error as { name?: string } | null)?.name === 'ConditionalCheckFailedException') return missing;
-      throw toStoreError(error, operation);
-    }
-  };
 
   /**
    * The org index page by page, each item with only the `attributes` asked for. A filter is
@@ -187,6 +178,40 @@ export function createConnectionStore(options: ConnectionStoreOptions): Connecti
     } while (startKey);
   }
 
+  /**
+   * Changes a connection's own record in place and answers it as it now is, or `undefined` when
+   * there is none: never creates one (a record without orgId and expiresAt would never expire).
+   */
+  async function updateOwn(connectionId: string, update: string, values?: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
+    try {
+      const { Attributes } = await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { connectionId },
+          UpdateExpression: update,
+          ConditionExpression: 'attribute_exists(connectionId)',
+          ...(values ? { ExpressionAttributeValues: values } : {}),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes;
+    } catch (error) {
+      if ((error as { name?: string } | null)?.name === 'ConditionalCheckFailedException') return undefined;
+      throw toStoreError(error, 'UpdateItem');
+    }
+  }
+
+  async function* listOrgRecipients(orgId: string, pageSize: number, filter?: OrgPagesFilter): AsyncGenerator<Recipient[]> {
+    if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
+    for await (const items of orgIndexPages(orgId, ['connectionId', 'departments'], pageSize, filter)) {
+      const recipients = items.map(({ connectionId, departments }): Recipient => {
+        const id = String(connectionId);
+        return departments instanceof Set && departments.size > 0 ? { connectionId: id, departments: [...(departments as Set<string>)] } : { connectionId: id };
+      });
+      if (recipients.length > 0) yield recipients;
+    }
+  }
+
   return {
     put: ({ departments, ...record }) =>
       call('PutItem', async () => {
@@ -195,20 +220,13 @@ export function createConnectionStore(options: ConnectionStoreOptions): Connecti
         await client.send(new PutCommand({ TableName: tableName, Item: item }));
       }),
 
-    subscribe: (connectionId, departments) =>
-      conditional('UpdateItem', async () => {
-        const whole = departments === null || departments.length === 0;
-        await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { connectionId },
-            UpdateExpression: whole ? 'REMOVE departments' : 'SET departments = :departments',
-            ConditionExpression: 'attribute_exists(connectionId)',
-            ...(whole ? {} : { ExpressionAttributeValues: { ':departments': new Set(departments) } }),
-          }),
-        );
-        return true;
-      }, false),
+    subscribe: async (connectionId, departments) => {
+      const record =
+        departments === null || departments.length === 0
+          ? await updateOwn(connectionId, 'REMOVE departments')
+          : await updateOwn(connectionId, 'SET departments = :departments', { ':departments': new Set(departments) });
+      return record !== undefined;
+    },
 
     delete: (connectionId) =>
       call('DeleteItem', async () => {
@@ -237,53 +255,20 @@ export function createConnectionStore(options: ConnectionStoreOptions): Connecti
       return members;
     },
 
-    watchPresence: (connectionId) =>
-      conditional('UpdateItem', async () => {
-        await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { connectionId },
-            UpdateExpression: 'SET watchesPresence = :watching',
-            // Never creates a record: one without orgId and expiresAt would never expire.
-            ConditionExpression: 'attribute_exists(connectionId)',
-            ExpressionAttributeValues: { ':watching': true },
-          }),
-        );
-        return true;
-      }, false),
+    watchPresence: async (connectionId) => (await updateOwn(connectionId, 'SET watchesPresence = :watching', { ':watching': true })) !== undefined,
 
-    setEditing: (connectionId, staffId, atMs) =>
-      conditional('UpdateItem', async () => {
-        const { Attributes } = await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { connectionId },
-            UpdateExpression: staffId === null ? 'REMOVE editingStaffId, editingAt' : 'SET editingStaffId = :staffId, editingAt = :at',
-            ConditionExpression: 'attribute_exists(connectionId)',
-            ...(staffId === null ? {} : { ExpressionAttributeValues: { ':staffId': staffId, ':at': atMs } }),
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return Attributes ? memberOf(Attributes) : undefined;
-      }, undefined),
-
-    async *listOrgRecipients(orgId, pageSize, filter) {
-      if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
-      for await (const items of orgIndexPages(orgId, ['connectionId', 'departments'], pageSize, filter)) {
-        const recipients = items.map(({ connectionId, departments }): Recipient => {
-          const id = String(connectionId);
-          return departments instanceof Set && departments.size > 0 ? { connectionId: id, departments: [...(departments as Set<string>)] } : { connectionId: id };
-        });
-        if (recipients.length > 0) yield recipients;
-      }
+    setEditing: async (connectionId, staffId, atMs) => {
+      const record =
+        staffId === null
+          ? await updateOwn(connectionId, 'REMOVE editingStaffId, editingAt')
+          : await updateOwn(connectionId, 'SET editingStaffId = :staffId, editingAt = :at', { ':staffId': staffId, ':at': atMs });
+      return record && memberOf(record);
     },
 
+    listOrgRecipients,
+
     async *listOrgPages(orgId, pageSize, filter) {
-      if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, got ${pageSize}`);
-      for await (const items of orgIndexPages(orgId, ['connectionId'], pageSize, filter)) {
-        const ids = items.map((item) => String(item.connectionId));
-        if (ids.length > 0) yield ids;
-      }
+      for await (const recipients of listOrgRecipients(orgId, pageSize, filter)) yield recipients.map((recipient) => recipient.connectionId);
     },
   };
 }

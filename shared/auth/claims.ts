@@ -3,6 +3,7 @@
  * §2.3). Only `sub`, `exp` and `app_metadata` are read; never `email` or `user_metadata`.
  */
 import type { JWTPayload } from 'jose';
+import { DEPARTMENT_MAX_CHARS, MAX_SUBSCRIBED_DEPARTMENTS } from '../protocol/departments';
 import { isRole, type Role } from '../protocol/roles';
 import { unauthorized } from './errors';
 
@@ -16,17 +17,14 @@ export interface Identity {
   readonly departments?: readonly string[];
 }
 
-/** As SUBSCRIBE takes them (docs/protocol.md §7.9): at most this many, each 1–100 characters. */
-const MAX_TOKEN_DEPARTMENTS = 50;
-const MAX_DEPARTMENT_CHARS = 100;
 
 function departmentsOf(value: unknown): string[] | undefined {
   if (value === undefined) return undefined;
   const valid =
     Array.isArray(value) &&
     value.length >= 1 &&
-    value.length <= MAX_TOKEN_DEPARTMENTS &&
-    value.every((d) => typeof d === 'string' && d.trim() === d && d.length > 0 && [...d].length <= MAX_DEPARTMENT_CHARS) &&
+    value.length <= MAX_SUBSCRIBED_DEPARTMENTS &&
+    value.every((d) => typeof d === 'string' && d.trim() === d && d.length > 0 && [...d].length <= DEPARTMENT_MAX_CHARS) &&
     new Set(value).size === value.length;
   if (!valid) throw unauthorized('app_metadata.departments malformed');
   return [...(value as string[])].sort();

@@ -3,7 +3,8 @@
  * is the entry point for untrusted text; these schemas are also what the SDK builds against.
  */
 import * as z from 'zod/mini';
-import { isPlainObject } from './text';
+import { MAX_SUBSCRIBED_DEPARTMENTS } from './departments';
+import { departmentSeqsSchema } from './staff';
 import { INT4_MAX, departmentNameSchema, fieldError, integerSchema, staffChangesSchema, staffInputSchema, uuidSchema } from './staff-input';
 
 export const CLIENT_FRAME_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH', 'SYNC_REQUEST', 'PRESENCE_REQUEST', 'PRESENCE_EDITING', 'SUBSCRIBE', 'PING'] as const;
@@ -74,8 +75,6 @@ export const staffBatchFrameSchema = z.strictObject({
   ),
 });
 
-/** At most this many departments in one subscription or sync. */
-export const MAX_SUBSCRIBED_DEPARTMENTS = 50;
 
 const departmentsSchema = z
   .array(departmentNameSchema, { error: fieldError('an array of departments') })
@@ -84,11 +83,8 @@ const departmentsSchema = z
     z.refine((departments) => new Set(departments).size === departments.length, 'must not name a department twice'),
   );
 
-/** Where the client stands in each department; kept as received (a department may be named `__proto__`). */
-const sinceDeptSeqsSchema = z.custom<Record<string, number>>(
-  (value) => isPlainObject(value) && Object.values(value).every((seq) => Number.isSafeInteger(seq) && (seq as number) >= 0),
-  { error: 'must map departments to integers >= 0' },
-);
+/** Where the client stands in each department. */
+const sinceDeptSeqsSchema = departmentSeqsSchema(0, 'must map departments to integers >= 0');
 
 const syncPayloadSchema = z
   .strictObject(

@@ -6,7 +6,7 @@
 import * as z from 'zod/mini';
 import { ERROR_CODES, type StaffSyncError } from '../errors';
 import { ROLES } from './roles';
-import { changeSchema, deptSeqsSchema, staffSchema, type Change, type Staff } from './staff';
+import { changeSchema, departmentSeqsSchema, deptSeqsSchema, staffSchema, type Change, type Staff } from './staff';
 import { compactChange } from './batch-codec';
 import { utf8ByteLength } from './text';
 
@@ -17,11 +17,8 @@ export const BILLING_UNIT_BYTES = 32 * 1024;
 
 const fieldIssueSchema = z.object({ path: z.string(), message: z.string() });
 const seqSchema = z.int().check(z.minimum(0));
-/** Department seqs as positions (0: a department with no change yet), kept as received like `deptSeqs`. */
-const deptSeqsCountSchema = z.custom<Record<string, number>>(
-  (value) => typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((seq) => Number.isSafeInteger(seq) && (seq as number) >= 0),
-  { error: 'must map departments to seqs' },
-);
+/** Department seqs as positions (0: a department with no change yet). */
+const deptSeqsCountSchema = departmentSeqsSchema(0);
 
 const writeOutcomeShape = {
   change: z.nullable(changeSchema),

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { EMPLOYMENT_TYPES, STAFF_STATUSES } from './staff';
+import { DEPARTMENT_MAX_CHARS } from './departments';
 import {
   codePointLength,
   hasOnlyFiniteNumbers,
@@ -51,7 +52,7 @@ const text = (max: number, what = 'a string') =>
   );
 
 /** A department as a subscription names it: the text of a record's `department` (trimmed, never empty). */
-export const departmentNameSchema = text(LABEL_MAX_CHARS).check(z.refine((value) => value.length > 0, 'must not be empty'));
+export const departmentNameSchema = text(DEPARTMENT_MAX_CHARS).check(z.refine((value) => value.length > 0, 'must not be empty'));
 
 const nameSchema = text(NAME_MAX_CHARS).check(z.refine((value) => value.length > 0, 'must not be empty'));
 
@@ -119,7 +120,7 @@ const fields = {
   email: emailSchema,
   phone: z.nullable(text(PHONE_MAX_CHARS, 'a string or null')),
   position: z.nullable(text(LABEL_MAX_CHARS, 'a string or null')),
-  department: z.nullable(text(LABEL_MAX_CHARS, 'a string or null')),
+  department: z.nullable(text(DEPARTMENT_MAX_CHARS, 'a string or null')),
   employmentType: z.enum(EMPLOYMENT_TYPES, { error: `must be one of ${EMPLOYMENT_TYPES.join(', ')}` }),
   status: z.enum(STAFF_STATUSES, { error: `must be one of ${STAFF_STATUSES.join(', ')}` }),
   startDate: dateSchema,

@@ -32,13 +32,14 @@ export const staffSchema = z.object({
 export type Staff = z.infer<typeof staffSchema>;
 
 /**
- * The department seqs a change took (docs/protocol.md §7.8): one per department it touches. Kept as
- * received, like `metadata`: a department may be named `__proto__`.
+ * Departments mapped to seqs of at least `min` (0: a position before any change). Kept as received,
+ * like `metadata`: a department may be named `__proto__`, which a copy through z.record would lose.
  */
-export const deptSeqsSchema = z.custom<Record<string, number>>(
-  (value) => isPlainObject(value) && Object.values(value).every((seq) => Number.isSafeInteger(seq) && (seq as number) >= 1),
-  { error: 'must map departments to seqs' },
-);
+export const departmentSeqsSchema = (min: 0 | 1, error = 'must map departments to seqs') =>
+  z.custom<Record<string, number>>((value) => isPlainObject(value) && Object.values(value).every((seq) => Number.isSafeInteger(seq) && (seq as number) >= min), { error });
+
+/** The department seqs a change took (docs/protocol.md §7.8): one per department it touches. */
+export const deptSeqsSchema = departmentSeqsSchema(1);
 
 export const changeSchema = z.object({
   seq: z.int().check(z.minimum(1)),

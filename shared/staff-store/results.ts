@@ -3,15 +3,13 @@
  * leave the adapter. Optional flags may come as false/null from SQL; they leave as `true` or absent.
  */
 import * as z from 'zod/mini';
-import { changeSchema, deptSeqsSchema, staffSchema, type Change, type Staff } from '../protocol/staff';
+import { changeSchema, departmentSeqsSchema, deptSeqsSchema, staffSchema, type Change, type Staff } from '../protocol/staff';
 
 const flag = z.nullish(z.boolean());
 // bigint columns can arrive as strings
 const seq = z.coerce.number().check(z.int(), z.minimum(0));
 /** Department positions (0 allowed: a department without changes yet). */
-const deptSeqsPositionsSchema = z.custom<Record<string, number>>(
-  (value) => typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((n) => Number.isSafeInteger(n) && (n as number) >= 0),
-);
+const deptSeqsPositionsSchema = departmentSeqsSchema(0);
 
 export const writeResultSchema = z.object({
   change: z.nullable(changeSchema),
