@@ -1,7 +1,7 @@
 /**
- * The staff-sync client: one socket kept alive and current, a local copy of the org's staff,
- * and promise-returning writes that are retried safely (same requestId) until they are known to
- * have committed or been refused.
+ * The staff-sync client: one socket kept alive and current, a local copy of the org's staff (or
+ * of some departments' staff), and promise-returning writes that are retried safely (same
+ * requestId) until they are known to have committed or been refused.
  */
 import type { BatchResult, Change, PresenceMember, Staff, StaffChanges, StaffInput } from './protocol';
 import { backoffDelay } from './backoff';
@@ -14,21 +14,26 @@ import { Presence, type StaffSyncPresence } from './presence';
 import { PERSISTED_FORMAT, Persister, isPersistedState, type ClientStorage, type PersistedState } from './persistence';
 import { Requests } from './requests';
 import { LocalState } from './state';
+import { normalizeDepartments, sameDepartments } from './subscription';
 import { Synchronizer } from './sync';
 import { uuid } from './uuid';
 import { Writes, type BatchRequest } from './writes';
 
 export interface StaffSyncState {
-  /** A live, read-only view of the org's staff by id. */
+  /** A live, read-only view of the org's staff by id (following departments: the staff in them). */
   readonly staff: ReadonlyMap<string, Staff>;
-  /** Every change up to this seq is reflected in `staff`. */
+  /** Every change up to this seq is reflected in `staff` (following departments: the newest change taken). */
   readonly lastSeq: number;
+  /** The departments followed, sorted; `null` for the whole org. */
+  readonly departments: readonly string[] | null;
+  /** Following departments: every change up to `deptSeqs[d]` of each department is reflected in `staff`. */
+  readonly deptSeqs: Readonly<Record<string, number>>;
   /** Caught up with the server as far as the client knows (no open gap, no sync running). */
   readonly synced: boolean;
 }
 
 export interface StaffSyncEvents {
-  /** One committed change, each seq once, in seq order. */
+  /** One committed change, each seq once, in seq order (following departments: each department's changes in its order). */
   change: [change: Change];
   state: [state: StaffSyncState];
   status: [status: ConnectionStatus];
@@ -51,6 +56,8 @@ export class StaffSyncClient {
   private readonly writes: Writes;
   private readonly persister: Persister | undefined;
   private readonly presenceTracker: Presence;
+  /** The departments asked for by `subscribe()` or the option (`null`: no SUBSCRIBE is sent at connect). */
+  private wanted: string[] | null;
   /** False until the saved state is loaded: nothing may be saved over it before then. */
   private restoreDone = false;
   private openWaiters: Array<{ resolve(): void; reject(error: Error): void }> = [];
@@ -63,6 +70,8 @@ export class StaffSyncClient {
   /** Use `connect()`. */
   constructor(url: string, token: TokenSource, options: ConnectOptions = {}) {
     this.options = resolveOptions(options);
+    this.wanted = this.options.departments;
+    this.local.follow(this.wanted);
     const retryDelay = (failures: number) => backoffDelay(failures, { initialDelayMs: 250, maxDelayMs: 5000 });
     this.readyPromise = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }));
     this.readyPromise.catch(() => undefined);
@@ -97,6 +106,7 @@ export class StaffSyncClient {
       },
       changed: () => this.stateChanged(),
       failed: (error) => this.events.emit('error', error),
+      narrow: async () => (await this.sendSubscribe(null)) !== null,
     });
     this.presenceTracker = new Presence({
       request: async (frame) => {
@@ -147,7 +157,8 @@ export class StaffSyncClient {
   }
 
   get state(): StaffSyncState {
-    return { staff: this.local.staff, lastSeq: this.local.lastSeq, synced: this.syncer.synced };
+    const { staff, lastSeq, departments, deptSeqs } = this.local;
+    return { staff, lastSeq, departments, deptSeqs, synced: this.syncer.synced };
   }
 
   get(id: string): Staff | undefined {
@@ -222,6 +233,25 @@ export class StaffSyncClient {
     return this.writes.batch(operations);
   }
 
+  /**
+   * Follows only these departments' staff (`null` or `[]`: the whole org again): the connection
+   * receives only changes that touch them, the local copy holds only their records, and each
+   * department's `deptSeqs` detects any loss. Resolves once the local copy is a complete snapshot
+   * of them; kept over reconnects. A token limited to departments may name only those (`FORBIDDEN`);
+   * its client follows all of them without calling this.
+   *
+   * @example
+   * await client.subscribe(['ICU', 'Emergency']);
+   * client.list(); // the staff of the two wards only
+   */
+  async subscribe(departments: readonly string[] | null): Promise<void> {
+    if (this.closed) throw closedError();
+    this.wanted = normalizeDepartments(departments);
+    await this.whenOpen();
+    await this.sendSubscribe(this.wanted);
+    await this.syncer.start();
+  }
+
   /** Asks for everything since `lastSeq` (a snapshot the first time) and resolves when caught up. */
   sync(): Promise<void> {
     if (this.closed) return Promise.reject(closedError());
@@ -260,9 +290,12 @@ export class StaffSyncClient {
       return;
     }
     if (!isPersistedState(saved) || this.closed) return;
-    this.local.restore(saved);
-    this.syncer.resume();
-    this.stateChanged();
+    // A replica of other departments is no start for this one; its unanswered writes still are.
+    if (sameDepartments(saved.departments ?? null, this.wanted)) {
+      this.local.restore(saved);
+      this.syncer.resume();
+      this.stateChanged();
+    }
     for (const frame of saved.pending) {
       this.writes.resume(frame).catch((error: unknown) => {
         if (isStaffSyncClientError(error) && error.code !== 'CLOSED') this.events.emit('error', error);
@@ -272,6 +305,23 @@ export class StaffSyncClient {
 
   private persisted(): PersistedState {
     return { format: PERSISTED_FORMAT, ...this.local.export(), pending: [...this.writes.waiting(), ...this.requests.pendingWrites()] };
+  }
+
+  /**
+   * Sends SUBSCRIBE and follows what the server answers (a limited token's departments for
+   * `null`): the same departments keep their positions, others start with a snapshot.
+   */
+  private async sendSubscribe(departments: readonly string[] | null): Promise<string[] | null> {
+    const reply = await this.requests.read({ type: 'SUBSCRIBE', requestId: uuid(), payload: departments ? { departments: [...departments] } : {} });
+    if (reply.type !== 'SUBSCRIBED') throw new StaffSyncClientError('BAD_FRAME', `expected SUBSCRIBED, got ${reply.type}`);
+    if (sameDepartments(reply.departments, this.local.departments)) {
+      this.syncer.heard(reply);
+    } else {
+      this.local.follow(reply.departments);
+      void this.syncer.restart();
+      this.stateChanged();
+    }
+    return reply.departments;
   }
 
   private storageFailed(what: 'load' | 'save', cause: unknown): void {
@@ -284,7 +334,14 @@ export class StaffSyncClient {
     this.requests.resend();
     for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
     this.presenceTracker.reopened();
-    this.syncer.start().then(() => this.connection.markHealthy(), () => undefined);
+    // A new connection receives the whole org (or its token's departments) until it subscribes again.
+    const subscribed = this.wanted ? this.sendSubscribe(this.wanted) : Promise.resolve(null);
+    subscribed
+      .catch((error: unknown) => {
+        if (isStaffSyncClientError(error) && error.code === 'FORBIDDEN') this.events.emit('error', error);
+      })
+      .then(() => this.syncer.start())
+      .then(() => this.connection.markHealthy(), () => undefined);
   }
 
   private lost(): void {
@@ -326,7 +383,7 @@ export class StaffSyncClient {
   private ping(): void {
     this.requests.read({ type: 'PING', requestId: uuid() }).then(
       (reply) => {
-        if (reply.type === 'PONG') this.syncer.heard(reply.seq);
+        if (reply.type === 'PONG') this.syncer.heard(reply);
       },
       (error: unknown) => {
         // No PONG in time: the socket is silently dead (a half-open TCP connection); replace it.
@@ -338,19 +395,23 @@ export class StaffSyncClient {
   /**
    * Resolves once the local copy holds every change up to `seq` (a batch's changes arrive just
    * before its ACK; if any was lost, a sync fetches it), or after the request timeout at most.
+   * Following departments, the org seq cannot tell which of them reach this copy: a delta does.
    */
   private caughtUp(seq: number): Promise<void> {
-    if (this.local.lastSeq >= seq || this.closed) return Promise.resolve();
-    this.syncer.heard(seq);
+    const following = this.local.departments !== null;
+    const isDone = () => this.closed || (following ? this.syncer.synced : this.local.lastSeq >= seq);
+    if (!following && isDone()) return Promise.resolve();
+    if (following) this.syncer.start().catch(() => undefined);
+    else this.syncer.heard({ seq });
     return new Promise((resolve) => {
-      const done = () => {
+      const finish = () => {
         clearTimeout(timer);
         off();
         resolve();
       };
-      const timer = setTimeout(done, this.options.requestTimeoutMs);
+      const timer = setTimeout(finish, this.options.requestTimeoutMs);
       const off = this.events.on('state', () => {
-        if (this.local.lastSeq >= seq || this.closed) done();
+        if (isDone()) finish();
       });
     });
   }

@@ -1,6 +1,7 @@
 /** `connect()` options, their defaults, and the checks that fail fast with a precise message. */
 import type { ReconnectOptions, WebSocketConstructor } from './connection';
 import type { ClientStorage } from './persistence';
+import { normalizeDepartments } from './subscription';
 
 export interface ConnectOptions {
   /** The WebSocket class: in Node pass `ws`'s `WebSocket`. @default globalThis.WebSocket */
@@ -25,6 +26,11 @@ export interface ConnectOptions {
   readonly storage?: ClientStorage;
   /** How long after a change of the replica it is saved, in ms (unanswered writes are saved at once). @default 250 */
   readonly persistDelayMs?: number;
+  /**
+   * Follow only these departments from the start, as `client.subscribe()` does (a saved replica of
+   * other departments is then not used). @default the whole org (or a limited token's departments)
+   */
+  readonly departments?: readonly string[];
 }
 
 export interface ResolvedOptions {
@@ -36,6 +42,7 @@ export interface ResolvedOptions {
   readonly reconnect: ReconnectOptions;
   readonly storage: ClientStorage | undefined;
   readonly persistDelayMs: number;
+  readonly departments: string[] | null;
 }
 
 const HEARTBEAT_MIN_S = 30;
@@ -70,5 +77,6 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     reconnect,
     storage: options.storage,
     persistDelayMs: positive('persistDelayMs', options.persistDelayMs, 250),
+    departments: normalizeDepartments(options.departments),
   };
 }

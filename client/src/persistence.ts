@@ -1,5 +1,5 @@
 /**
- * Optional persistence: the local replica (records, tombstones, `lastSeq`) and the writes not yet
+ * Optional persistence: the local replica (records, tombstones, its positions) and the writes not yet
  * answered, kept in a storage the app chooses, so that a reloaded page shows its data at once,
  * catches up with a delta instead of a snapshot, and sends a write made offline when it is back
  * (with its original requestId, so it commits once even if an earlier attempt already did).
@@ -10,6 +10,10 @@ import type { Staff, WriteFrame } from './protocol';
 export interface PersistedState {
   readonly format: typeof PERSISTED_FORMAT;
   readonly lastSeq: number;
+  /** The departments the replica follows (absent in states saved before subscriptions: the whole org). */
+  readonly departments?: readonly string[] | null;
+  /** Where the replica stands in each of them. */
+  readonly deptSeqs?: Readonly<Record<string, number>>;
   readonly staff: readonly Staff[];
   /** Deleted ids and the version of their delete. */
   readonly tombstones: ReadonlyArray<readonly [id: string, version: number]>;
@@ -30,11 +34,17 @@ export interface ClientStorage {
 
 export const PERSISTED_FORMAT = 1;
 
+const isDepartments = (value: unknown): boolean => value === undefined || value === null || (Array.isArray(value) && value.every((name) => typeof name === 'string'));
+const isPositions = (value: unknown): boolean =>
+  value === undefined || (typeof value === 'object' && value !== null && Object.values(value).every((seq) => Number.isSafeInteger(seq)));
+
 export const isPersistedState = (value: unknown): value is PersistedState =>
   typeof value === 'object' &&
   value !== null &&
   (value as PersistedState).format === PERSISTED_FORMAT &&
   Number.isSafeInteger((value as PersistedState).lastSeq) &&
+  isDepartments((value as PersistedState).departments) &&
+  isPositions((value as PersistedState).deptSeqs) &&
   Array.isArray((value as PersistedState).staff) &&
   Array.isArray((value as PersistedState).tombstones) &&
   Array.isArray((value as PersistedState).pending);

@@ -1,14 +1,15 @@
 /**
- * Keeps the local state complete (docs/protocol.md §7.3, §7.4): a snapshot the first time, a delta
- * since `lastSeq` after every reconnect, when a gap stays open for `gapTimeoutMs`, or when a
- * PONG's `seq` is ahead; `cursor` pages followed; after a snapshot, a delta from its `seq`.
- * One sync runs at a time; asking again while one runs joins it.
+ * Keeps the local state complete (docs/protocol.md §7.3, §7.4, §7.9): a snapshot the first time
+ * (and after the subscription changes), a delta from the state's position after every reconnect,
+ * when a gap stays open for `gapTimeoutMs`, or when a PONG tells a position ahead; `cursor` pages
+ * followed; after a snapshot, a delta from its position. Following departments, both are asked
+ * by departments. One sync runs at a time; asking again while one runs joins it.
  */
 import type { Change } from './protocol';
 import type { SyncRequestFrame } from '../../shared/protocol/client-frames';
 import type { SyncResponseFrame } from '../../shared/protocol/server-frames';
 import { StaffSyncClientError, isStaffSyncClientError } from './errors';
-import type { LocalState } from './state';
+import type { LocalState, Position } from './state';
 
 export type SyncPayload = NonNullable<SyncRequestFrame['payload']>;
 
@@ -26,7 +27,15 @@ export interface SynchronizerDeps {
   /** The state changed in another way (snapshot, synced flag). */
   changed(): void;
   failed(error: StaffSyncClientError): void;
+  /**
+   * A whole-org sync was refused (`FORBIDDEN`: a token limited to departments): learn the
+   * token's departments and follow them. Resolves true when the state now follows them.
+   */
+  narrow(): Promise<boolean>;
 }
+
+/** Thrown inside a sync whose subscription changed under it: it starts over for the new one. */
+const RESTART = Symbol('restart');
 
 const RETRIABLE = new Set(['TIMEOUT', 'UPSTREAM_UNAVAILABLE', 'INTERNAL']);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -40,6 +49,8 @@ export class Synchronizer {
   private stopped = false;
   /** A PONG ahead of us arrived while a sync ran: check again shortly after it. */
   private again = false;
+  /** Bumped when the state follows other departments: a sync of the old ones is dropped. */
+  private generation = 0;
 
   constructor(private readonly deps: SynchronizerDeps) {}
 
@@ -55,9 +66,9 @@ export class Synchronizer {
     this.watchGap();
   }
 
-  /** A PONG's seq: ahead of ours means something was missed. */
-  heard(seq: number): void {
-    if (seq <= this.deps.state.lastSeq) return;
+  /** A PONG's (or SUBSCRIBED's) position: ahead of ours means something was missed. */
+  heard(position: Position): void {
+    if (!this.deps.state.isBehind(position)) return;
     if (this.running) this.again = true;
     else void this.start();
   }
@@ -76,6 +87,14 @@ export class Synchronizer {
     });
     this.running.catch(() => undefined);
     return this.running;
+  }
+
+  /** The state now follows other departments: a snapshot of them, dropping any sync of the old ones. */
+  restart(): Promise<void> {
+    this.generation++;
+    this.baseline = false;
+    this.deps.state.abortSnapshot();
+    return this.start();
   }
 
   stop(): void {
@@ -110,8 +129,10 @@ export class Synchronizer {
         return;
       } catch (error) {
         this.deps.state.abortSnapshot();
+        if (error === RESTART) continue;
         const code = isStaffSyncClientError(error) ? error.code : undefined;
         if (code === 'DISCONNECTED' || code === 'TOKEN_EXPIRED') continue;
+        if (code === 'FORBIDDEN' && this.deps.state.departments === null && (await this.deps.narrow().catch(() => false))) continue;
         if (code && RETRIABLE.has(code) && ++failures < this.deps.maxAttempts) {
           await sleep(this.deps.retryDelay(failures));
           continue;
@@ -123,29 +144,41 @@ export class Synchronizer {
     }
   }
 
+  /** A delta from where the state stands. */
+  private since(): SyncPayload {
+    const { state } = this.deps;
+    const { departments } = state;
+    return departments ? { departments, sinceDeptSeqs: state.deptSeqs } : { sinceSeq: state.lastSeq };
+  }
+
   private async once(): Promise<void> {
     const { state } = this.deps;
-    let payload: SyncPayload = this.baseline ? { sinceSeq: state.lastSeq } : {};
+    const { generation } = this;
+    const { departments } = state;
+    let payload: SyncPayload = this.baseline ? this.since() : departments ? { departments } : {};
+    // A cursor is valid only with the departments it was made for.
+    const pageAfter = (cursor: string): SyncPayload => (departments ? { departments, cursor } : { cursor });
     for (;;) {
       const page = await this.deps.request(payload);
+      if (generation !== this.generation) throw RESTART;
       if (page.mode === 'snapshot') {
         if (!state.inSnapshot) state.beginSnapshot();
         state.addSnapshotPage(page.staff ?? []);
         if (page.hasMore && page.cursor) {
-          payload = { cursor: page.cursor };
+          payload = pageAfter(page.cursor);
           continue;
         }
-        const taken = state.finishSnapshot(page.seq);
+        const taken = state.finishSnapshot(page);
         this.baseline = true;
         this.deps.changed();
         if (taken.length > 0) this.deps.taken(taken);
-        payload = { sinceSeq: page.seq };
+        payload = this.since();
         continue;
       }
       this.baseline = true;
       this.ingest(page.changes ?? []);
       if (!page.hasMore || !page.cursor) return;
-      payload = { cursor: page.cursor };
+      payload = pageAfter(page.cursor);
     }
   }
 }

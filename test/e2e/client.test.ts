@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { connect, type Change, type ConnectOptions, type StaffSyncClient, type TokenProvider } from '../../client/src';
 import { connectionIdsOf } from './support/connections';
 import { logLinesWithTokens, rememberToken } from './support/hygiene';
-import { itLocal, newOrgId, stage, tokenFor, type TokenOptions } from './support/stage';
+import { itLocal, newOrgId, signToken, stage, tokenFor, type TokenOptions } from './support/stage';
 
 const clients: StaffSyncClient[] = [];
 
@@ -148,4 +148,88 @@ describe('client SDK against the stage', () => {
     await other.ready();
     expect(other.get(staff.id)?.name).toBe('Hal');
   }, 20_000);
+});
+
+describe('client.subscribe against the stage', () => {
+  const inIcu = (client: StaffSyncClient) => client.list().filter((record) => record.department === 'ICU');
+
+  it('holds exactly the records of its departments as records are created, moved in and out and deleted', async () => {
+    const orgId = newOrgId();
+    const writer = open(tokens({ orgId }));
+    await writer.ready();
+    const { staff: before } = await writer.create({ name: 'Before', department: 'ICU' });
+    await writer.create({ name: 'Lab one', department: 'Lab' });
+    const icu = open(tokens({ orgId, role: 'viewer' }), { departments: ['ICU'] });
+    await icu.ready();
+    expect(icu.list().map((record) => record.name)).toEqual(['Before']);
+    const seen: Change[] = [];
+    icu.on('change', (change) => seen.push(change));
+
+    const { staff: ada } = await writer.create({ name: 'Ada', department: 'ICU' });
+    const { staff: lab } = await writer.create({ name: 'Lab two', department: 'Lab' });
+    await writer.update(ada.id, { department: 'Lab' });
+    await writer.update(lab.id, { department: 'ICU' });
+    await writer.update(before.id, { position: 'Head nurse' });
+    const last = await writer.remove(before.id);
+    await until(icu, () => icu.state.deptSeqs.ICU === last.deptSeqs.ICU && icu.state.synced, 'the ICU view to reach the delete');
+
+    expect(comparable(icu)).toEqual(inIcu(writer).map(({ id, name, position, version }) => ({ id, name, position, version })));
+    expect(icu.list().map((record) => record.name)).toEqual(['Lab two']);
+    // Every ICU change, once each, in ICU order: the create, the move out, the move in, the update, the delete.
+    expect(seen.map((change) => change.deptSeqs.ICU)).toEqual([2, 3, 4, 5, 6]);
+  });
+
+  itLocal('catches up after a drop from where each of its departments stood', async () => {
+    const orgId = newOrgId();
+    let letIn: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (letIn = resolve));
+    const provider = tokens({ orgId });
+    const icu = open(
+      async (context) => {
+        if (provider.mock.calls.length > 0) await gate;
+        return provider(context);
+      },
+      { departments: ['ICU'] },
+    );
+    await icu.ready();
+    const [connectionId] = await connectionIdsOf(orgId);
+    const writer = open(tokens({ orgId }));
+    await writer.ready();
+
+    const management = new ApiGatewayManagementApiClient({ endpoint: stage.httpUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await management.send(new DeleteConnectionCommand({ ConnectionId: connectionId! }));
+    management.destroy();
+    await until(icu, () => icu.status === 'reconnecting', 'the drop to be noticed');
+    for (const name of ['Eve', 'Finn']) await writer.create({ name, department: 'ICU' });
+    await writer.create({ name: 'Gus', department: 'Lab' });
+    letIn();
+    await until(icu, () => icu.state.deptSeqs.ICU === 2 && icu.state.synced, 'the ICU resync');
+
+    expect(icu.list().map((record) => record.name)).toEqual(['Eve', 'Finn']);
+    expect(icu.state.departments).toEqual(['ICU']);
+    // The new connection was subscribed again: a Lab change does not reach it, an ICU one does.
+    await writer.create({ name: 'Lab two', department: 'Lab' });
+    const { staff: ida } = await writer.create({ name: 'Ida', department: 'ICU' });
+    await until(icu, () => icu.get(ida.id) !== undefined, 'the ICU broadcast');
+    expect(icu.state.deptSeqs).toEqual({ ICU: 3 });
+  }, 30_000);
+
+  it("follows a token's departments without being told, and the writes it makes elsewhere stay out of its view", async () => {
+    const orgId = newOrgId();
+    const writer = open(tokens({ orgId }));
+    await writer.ready();
+    await writer.create({ name: 'Ward one', department: 'Ward' });
+    await writer.create({ name: 'ICU one', department: 'ICU' });
+    const sub = randomUUID();
+    const limited = open(async () => rememberToken(await signToken({ app_metadata: { org_id: orgId, staff_role: 'manager', departments: ['ICU'] } }, { sub })));
+    await limited.ready();
+
+    expect(limited.state.departments).toEqual(['ICU']);
+    expect(limited.list().map((record) => record.name)).toEqual(['ICU one']);
+    const outside = await limited.create({ name: 'Lab one', department: 'Lab' });
+    await limited.sync();
+    expect(outside.deptSeqs).toEqual({ Lab: 1 });
+    expect(limited.get(outside.staffId)).toBeUndefined();
+    await expect(limited.subscribe(['Ward'])).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
 });

@@ -2,7 +2,8 @@
  * Racing clients through the full stage (the `npm start` process): ≥ 20 SDK clients write the
  * same records at once, on PGlite and on a real PostgreSQL 15 (DATABASE_URL, a throwaway
  * cluster). Every ACKed write is in the log, seq is gapless, exactly one of many racing deletes
- * wins, and every client's local state hashes the same as the database.
+ * wins, and every client's local state hashes the same as the database; observers following some
+ * departments only hold exactly the database's records of those departments at their last seqs.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PG_SKIP_MESSAGE, startPgCluster, type PgCluster } from '../helpers/pg-cluster';
 import { runRace } from './support/racing';
-import { checkAgainstDatabase } from './support/racing-check';
+import { checkAgainstDatabase, checkFilteredViews } from './support/racing-check';
 import { raceDuplicateSends } from './support/racing-duplicates';
 import { databaseUrlOf, startStageProcess, type StageProcess } from './support/stage-process';
 
@@ -44,7 +45,7 @@ describe('racing clients through the full stage', () => {
     stage = await startStageProcess({ dataDir: join(dir, 'pglite'), logFile: join(dir, 'pglite.log') });
     const ready = Date.now();
 
-    const { figures, problems, acked, views } = await runRace({
+    const { figures, problems, acked, views, filtered } = await runRace({
       websocketUrl: stage.websocketUrl,
       jwtSecret: stage.jwtSecret,
       databaseUrl: databaseUrlOf(stage),
@@ -59,6 +60,7 @@ describe('racing clients through the full stage', () => {
     expect(figures.conflicts).toBeGreaterThan(0);
     expect(figures.merged).toBeGreaterThan(0);
     expect(figures.accepted).toBe(figures.lastSeq);
+    expect(Object.values(figures.observed).every((taken) => taken > 0)).toBe(true);
 
     // Negative control: the same checks catch a client one field off and an ACK missing from the log.
     const [first, ...rest] = views;
@@ -68,6 +70,13 @@ describe('racing clients through the full stage', () => {
     expect(control.problems).toEqual(
       expect.arrayContaining([expect.stringContaining(`${first!.label}: local state`), expect.stringContaining(`ACKed seq ${figures.lastSeq + 1}`)]),
     );
+    // … and an observer missing a record of its department, or one department seq behind.
+    const [observer, second] = filtered;
+    const filteredControl = await checkFilteredViews(databaseUrlOf(stage), orgId, [
+      { ...observer!, staff: observer!.staff.slice(1) },
+      { ...second!, deptSeqs: Object.fromEntries(Object.entries(second!.deptSeqs).map(([department, seq]) => [department, seq - 1])) },
+    ]);
+    expect(filteredControl).toEqual([expect.stringContaining(`${observer!.label}: local state`), expect.stringContaining(`${second!.label}: deptSeqs`)]);
 
     const duplicates = await raceDuplicateSends({ websocketUrl: stage.websocketUrl, jwtSecret: stage.jwtSecret, databaseUrl: databaseUrlOf(stage), orgId: newOrg('pglite-dup'), clients: CLIENTS });
     console.log(`racing on PGlite: ${duplicates.pairs} writes each sent twice at once`);
@@ -99,6 +108,7 @@ describe('racing clients through the full stage', () => {
     expect(figures.conflicts).toBeGreaterThan(0);
     expect(figures.merged).toBeGreaterThan(0);
     expect(figures.accepted).toBe(figures.lastSeq);
+    expect(Object.values(figures.observed).every((taken) => taken > 0)).toBe(true);
 
     const duplicates = await raceDuplicateSends({ websocketUrl: stage.websocketUrl, jwtSecret: stage.jwtSecret, databaseUrl: cluster.connectionString, orgId: newOrg('pg15-dup'), clients: CLIENTS });
     console.log(`racing on PostgreSQL 15: ${duplicates.pairs} writes each sent twice at once`);

@@ -25,6 +25,14 @@ export interface ClientView {
   readonly lastSeq: number;
 }
 
+/** An observer that follows departments only. */
+export interface FilteredView {
+  readonly label: string;
+  readonly departments: readonly string[];
+  readonly staff: readonly Staff[];
+  readonly deptSeqs: Readonly<Record<string, number>>;
+}
+
 interface LogRow {
   seq: string;
   op: string;
@@ -83,6 +91,29 @@ export async function checkAgainstDatabase(
       .filter((row) => !ackedSeqs.has(Number(row.seq)))
       .map((row) => ({ seq: Number(row.seq), op: row.op, version: row.version, requestId: row.request_id }));
     return { lastSeq, problems, unacked };
+  } finally {
+    await db.end();
+  }
+}
+
+/**
+ * Each observer of departments against the database: its records are exactly those now in its
+ * departments, and it stands at each department's last seq (the counter; 0 for none yet).
+ */
+export async function checkFilteredViews(databaseUrl: string, orgId: string, views: readonly FilteredView[]): Promise<string[]> {
+  const problems: string[] = [];
+  const db = new PgClient({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    for (const view of views) {
+      const staff = await db.query<{ staff: Staff }>('select public.staff_to_wire(s) as staff from public.staff s where org_id = $1 and department = any($2)', [orgId, view.departments]);
+      const counters = await db.query<{ department: string; last_seq: string }>('select department, last_seq::text from public.staff_department_counters where org_id = $1 and department = any($2)', [orgId, view.departments]);
+      const expected = hashStaff(staff.rows.map((row) => row.staff));
+      if (hashStaff(view.staff) !== expected) problems.push(`${view.label}: local state ≠ the database's records of its departments (${view.staff.length} vs ${staff.rows.length} records)`);
+      const lastSeqs = Object.fromEntries(view.departments.map((department) => [department, Number(counters.rows.find((row) => row.department === department)?.last_seq ?? 0)]));
+      if (JSON.stringify(view.deptSeqs) !== JSON.stringify(lastSeqs)) problems.push(`${view.label}: deptSeqs ${JSON.stringify(view.deptSeqs)} ≠ the database's ${JSON.stringify(lastSeqs)}`);
+    }
+    return problems;
   } finally {
     await db.end();
   }

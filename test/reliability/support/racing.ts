@@ -2,14 +2,16 @@
  * Racing clients: many SDK clients of one org write the same few records at once through a
  * running stage, then every client resyncs. Their local state (built only from what each one
  * received — ACKs, broadcasts, conflict replies — plus that resync) is hashed and compared with
- * the database, and the change log is checked against every ACK. Returns figures and a list of
- * broken invariants (empty when all hold).
+ * the database, and the change log is checked against every ACK. Beside them, observers that
+ * follow some departments only (`client.subscribe`) must hold exactly the database's records of
+ * those departments, at each department's last seq, having seen each department seq once, in
+ * order. Returns figures and a list of broken invariants (empty when all hold).
  */
 import { randomUUID } from 'node:crypto';
 import { connect, isStaffSyncClientError, type Change, type StaffSyncClient } from '../../../client/src';
 import type { StaffChanges } from '../../../shared/protocol/staff-input';
 import { mintLocalToken } from '../../../infra/local/tokens';
-import { checkAgainstDatabase, type ClientView } from './racing-check';
+import { checkAgainstDatabase, checkFilteredViews, type ClientView, type FilteredView } from './racing-check';
 import { recordingSocket, type Traffic } from './racing-socket';
 
 export interface RaceOptions {
@@ -26,7 +28,14 @@ export interface RaceOptions {
   readonly writesPerClient?: number;
   /** Seed of the clients' choices (record, fields, stale base version). @default random */
   readonly seed?: number;
+  /** The subscriptions of the observers that follow departments only. @default OBSERVED */
+  readonly observed?: ReadonlyArray<readonly string[]>;
 }
+
+/** The departments records move between (and `null`: none), so moves in and out of views happen all the time. */
+const DEPARTMENTS = ['ICU', 'Ward', 'Lab', null] as const;
+/** One observer of each department, and one of two at once (a move between them advances both chains). */
+const OBSERVED: ReadonlyArray<readonly string[]> = [['ICU'], ['Ward'], ['Lab'], ['ICU', 'Ward']];
 
 export interface RaceFigures {
   seed: number;
@@ -40,6 +49,8 @@ export interface RaceFigures {
   otherErrors: Record<string, number>;
   deleteRace: { tried: number; won: number; refused: number };
   lastSeq: number;
+  /** Changes each observer of departments took, by its subscription. */
+  observed: Record<string, number>;
   framesReceived: number;
   broadcastsReceived: number;
 }
@@ -50,6 +61,7 @@ export interface RaceResult {
   /** Every ACKed change, and each client's final state (for negative controls of the checks). */
   readonly acked: readonly Change[];
   readonly views: readonly ClientView[];
+  readonly filtered: readonly FilteredView[];
 }
 
 const FIELDS = ['name', 'position', 'department', 'phone', 'displayOrder', 'status'] as const;
@@ -73,6 +85,7 @@ function changesFor(next: () => number, client: number, write: number): StaffCha
   const changes: Record<string, unknown> = {};
   for (const field of chosen) {
     if (field === 'displayOrder') changes[field] = client * 1000 + write + 1;
+    else if (field === 'department') changes[field] = DEPARTMENTS[Math.floor(next() * DEPARTMENTS.length)]!;
     else if (field === 'status') changes[field] = next() < 0.5 ? 'active' : 'inactive';
     else if (field === 'phone') changes[field] = `+1-${client}-${write}`;
     else changes[field] = `${field} c${client} w${write}`;
@@ -88,6 +101,8 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
   const problems: string[] = [];
   const acked: Change[] = [];
   const views: ClientView[] = [];
+  const filtered: FilteredView[] = [];
+  const observedSubscriptions = options.observed ?? OBSERVED;
   const figures: RaceFigures = {
     seed,
     clients: clientCount,
@@ -100,14 +115,15 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
     otherErrors: {},
     deleteRace: { tried: 0, won: 0, refused: 0 },
     lastSeq: 0,
+    observed: {},
     framesReceived: 0,
     broadcastsReceived: 0,
   };
   const traffic: Traffic = { frames: 0, broadcasts: 0, history: new Map() };
   const Socket = recordingSocket(traffic);
   const tokenFor = (sub: string) => mintLocalToken({ orgId: options.orgId, role: 'manager', sub, secret: options.jwtSecret, expiresInSeconds: 3600 });
-  const open = async (sub: string): Promise<StaffSyncClient> => {
-    const client = connect(options.websocketUrl, await tokenFor(sub), { WebSocket: Socket, requestTimeoutMs: 10_000 });
+  const open = async (sub: string, departments?: readonly string[]): Promise<StaffSyncClient> => {
+    const client = connect(options.websocketUrl, await tokenFor(sub), { WebSocket: Socket, requestTimeoutMs: 10_000, ...(departments ? { departments } : {}) });
     await client.ready();
     return client;
   };
@@ -119,7 +135,7 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
     clients.push(owner);
     const ids: string[] = [];
     for (let i = 0; i < recordCount; i++) {
-      const change = await owner.create({ name: `Racing record ${i}`, position: 'Nurse', metadata: { index: i } });
+      const change = await owner.create({ name: `Racing record ${i}`, position: 'Nurse', department: DEPARTMENTS[i % DEPARTMENTS.length]!, metadata: { index: i } });
       acked.push(change);
       figures.writes += 1;
       figures.accepted += 1;
@@ -133,6 +149,17 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
       client.on('change', (change) => seqs.push(change.seq));
     }
     const startSeqs = racers.map((client) => client.state.lastSeq);
+    const observers = await Promise.all(observedSubscriptions.map((departments, i) => open(`observer-${i}-${randomUUID()}`, departments)));
+    clients.push(...observers);
+    // Each observer's `change` events: per department, the dept seqs it took (each once, in order).
+    const observerStarts = observers.map((client) => ({ ...client.state.deptSeqs }));
+    const observerSeen = observers.map((client) => {
+      const taken: Record<string, number[]> = {};
+      client.on('change', (change) => {
+        for (const [department, seq] of Object.entries(change.deptSeqs)) if (department in client.state.deptSeqs) (taken[department] ??= []).push(seq);
+      });
+      return taken;
+    });
 
     // Act 1: every client updates the same records back to back; about 30 % of the writes name the
     // version seen at the start (stale), so merges and conflicts happen besides plain races.
@@ -188,8 +215,29 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
     figures.framesReceived = traffic.frames;
     figures.broadcastsReceived = traffic.broadcasts;
 
-    views.push(...clients.map((client, index) => ({ label: index === 0 ? 'owner' : `racer ${index - 1}`, staff: [...client.state.staff.values()], lastSeq: client.state.lastSeq })));
+    const whole = [owner, ...racers];
+    views.push(...whole.map((client, index) => ({ label: index === 0 ? 'owner' : `racer ${index - 1}`, staff: [...client.state.staff.values()], lastSeq: client.state.lastSeq })));
+    filtered.push(
+      ...observers.map((client, index) => ({
+        label: `observer of ${observedSubscriptions[index]!.join('+')}`,
+        departments: client.state.departments ?? [],
+        staff: [...client.state.staff.values()],
+        deptSeqs: { ...client.state.deptSeqs },
+      })),
+    );
     const verdict = await checkAgainstDatabase(options.databaseUrl, options.orgId, acked, views);
+    problems.push(...(await checkFilteredViews(options.databaseUrl, options.orgId, filtered)));
+    observers.forEach((client, index) => {
+      const label = filtered[index]!.label;
+      figures.observed[label] = 0;
+      for (const department of observedSubscriptions[index]!) {
+        const from = observerStarts[index]![department] ?? 0;
+        const expected = Array.from({ length: (filtered[index]!.deptSeqs[department] ?? 0) - from }, (_, k) => from + k + 1);
+        const got = observerSeen[index]![department] ?? [];
+        figures.observed[label] += got.length;
+        if (got.join(',') !== expected.join(',')) problems.push(`${label}: ${department} seqs taken ${got.join(',')}, not each of ${from + 1}..${from + expected.length} once in order`);
+      }
+    });
     figures.lastSeq = verdict.lastSeq;
     problems.push(...verdict.problems);
     for (const entry of verdict.unacked) problems.push(`log seq ${entry.seq} (${entry.op} v${entry.version}, request ${entry.requestId}) was never ACKed; its exchange: ${(traffic.history.get(entry.requestId ?? '') ?? ['nothing seen']).join(', ')}`);
@@ -202,6 +250,6 @@ export async function runRace(options: RaceOptions): Promise<RaceResult> {
   } finally {
     for (const client of clients) client.close();
   }
-  return { figures, problems, acked, views };
+  return { figures, problems, acked, views, filtered };
 }
 

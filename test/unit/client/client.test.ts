@@ -471,3 +471,141 @@ describe('client.presence (scripted socket)', () => {
     client.close();
   });
 });
+
+describe('client.subscribe (scripted socket)', () => {
+  const inDept = (seq: number, record: ReturnType<typeof staff>, deptSeqs: Record<string, number>): Change => ({ ...change(seq, record), deptSeqs });
+
+  function answerSubscribe(socket: FakeSocket, departments: string[] | null, deptSeqs: Record<string, number> = {}): void {
+    const request = socket.sentOf('SUBSCRIBE').at(-1);
+    if (!request) throw new Error('no SUBSCRIBE to answer');
+    socket.receive({ type: 'SUBSCRIBED', requestId: request.requestId, departments, seq: 50, deptSeqs });
+  }
+
+  /** A client following ICU from a snapshot at ICU position `at`. */
+  async function subscribed(at = 3, options = {}) {
+    const run = await started({ options });
+    const done = run.client.subscribe(['ICU', ' ICU ']);
+    await flush();
+    expect(run.socket.sentOf('SUBSCRIBE').at(-1)?.payload).toEqual({ departments: ['ICU'] });
+    answerSubscribe(run.socket, ['ICU'], { ICU: at });
+    await flush();
+    answerSync(run.socket, { mode: 'snapshot', staff: [staff({ n: 1, department: 'ICU' })], seq: 50, deptSeqs: { ICU: at }, hasMore: false });
+    await flush();
+    answerSync(run.socket, { mode: 'delta', changes: [], seq: 50, deptSeqs: { ICU: at }, hasMore: false });
+    await done;
+    return run;
+  }
+
+  it('subscribes, takes a snapshot of its departments and a delta from their positions, and drops the other records', async () => {
+    const { client, socket } = await started({ records: [staff({ n: 9, department: 'Lab' })] });
+    const done = client.subscribe(['ICU']);
+    await flush();
+    answerSubscribe(socket, ['ICU'], { ICU: 3 });
+    await flush();
+    answerSync(socket, { mode: 'snapshot', staff: [staff({ n: 1, department: 'ICU' })], seq: 50, deptSeqs: { ICU: 3 }, hasMore: true, cursor: 'c1' });
+    await flush();
+    answerSync(socket, { mode: 'snapshot', staff: [staff({ n: 2, department: 'ICU' })], seq: 50, deptSeqs: { ICU: 3 }, hasMore: false });
+    await flush();
+    answerSync(socket, { mode: 'delta', changes: [inDept(51, staff({ n: 3, department: 'ICU' }), { ICU: 4 })], seq: 51, deptSeqs: { ICU: 4 }, hasMore: false });
+    await done;
+
+    const requests = socket.sentOf('SYNC_REQUEST').map((frame) => frame.payload);
+    expect(requests.slice(2)).toEqual([{ departments: ['ICU'] }, { departments: ['ICU'], cursor: 'c1' }, { departments: ['ICU'], sinceDeptSeqs: { ICU: 3 } }]);
+    expect(client.state).toMatchObject({ departments: ['ICU'], deptSeqs: { ICU: 4 }, synced: true });
+    expect(client.list().map((record) => record.name)).toEqual(['Staff 1', 'Staff 2', 'Staff 3']);
+    client.close();
+  });
+
+  it('heals a gap in one department with a delta by departments, and ignores the departments it does not follow', async () => {
+    const { client, socket, changes } = await subscribed(3);
+    const before = socket.sentOf('SYNC_REQUEST').length;
+
+    socket.receive({ type: 'STAFF_CREATE', change: inDept(60, staff({ n: 5, department: 'Lab' }), { Lab: 9 }) });
+    await jest.advanceTimersByTimeAsync(2000);
+    expect(socket.sentOf('SYNC_REQUEST')).toHaveLength(before);
+    socket.receive({ type: 'STAFF_CREATE', change: inDept(62, staff({ n: 6, department: 'ICU' }), { ICU: 5 }) });
+    await jest.advanceTimersByTimeAsync(1000);
+
+    expect(socket.sentOf('SYNC_REQUEST').at(-1)?.payload).toEqual({ departments: ['ICU'], sinceDeptSeqs: { ICU: 3 } });
+    answerSync(socket, { mode: 'delta', changes: [inDept(61, staff({ n: 7, department: 'ICU' }), { ICU: 4 }), inDept(62, staff({ n: 6, department: 'ICU' }), { ICU: 5 })], seq: 62, deptSeqs: { ICU: 5 }, hasMore: false });
+    await flush();
+    expect(changes.map((c) => c.seq)).toEqual([61, 62]);
+    expect(client.state).toMatchObject({ deptSeqs: { ICU: 5 }, synced: true });
+    expect(client.get(staff({ n: 5 }).id)).toBeUndefined();
+    client.close();
+  });
+
+  it("asks for a delta when a PONG tells a department's position ahead", async () => {
+    const { client, socket } = await subscribed(3, { heartbeatSeconds: 30 });
+
+    await jest.advanceTimersByTimeAsync(30_000);
+    const ping = socket.sentOf('PING').at(-1);
+    socket.receive({ type: 'PONG', requestId: ping?.requestId, serverTime: 'now', seq: 99, deptSeqs: { ICU: 4 } });
+    await flush();
+
+    expect(socket.sentOf('SYNC_REQUEST').at(-1)?.payload).toEqual({ departments: ['ICU'], sinceDeptSeqs: { ICU: 3 } });
+    client.close();
+  });
+
+  it('subscribes again on the next socket before catching up from its positions', async () => {
+    const { client, socket } = await subscribed(3);
+    socket.drop();
+    await jest.advanceTimersByTimeAsync(1000);
+    const next = FakeSocket.last;
+    next.open();
+    await flush();
+
+    expect(next.sent.map((frame) => frame.type)).toEqual(['SUBSCRIBE']);
+    answerSubscribe(next, ['ICU'], { ICU: 3 });
+    await flush();
+    expect(next.sentOf('SYNC_REQUEST').map((frame) => frame.payload)).toEqual([{ departments: ['ICU'], sinceDeptSeqs: { ICU: 3 } }]);
+    client.close();
+  });
+
+  it("follows a limited token's departments when a whole-org sync is refused", async () => {
+    const client = connect(URL_, 'token', { WebSocket: FakeSocket, requestTimeoutMs: 1000 });
+    await flush();
+    const socket = FakeSocket.last;
+    socket.open();
+    await flush();
+    const refused = socket.sentOf('SYNC_REQUEST').at(-1);
+    socket.receive({ type: 'ERROR', requestId: refused?.requestId, code: 'FORBIDDEN', message: 'this token may sync only its departments' });
+    await flush();
+
+    expect(socket.sentOf('SUBSCRIBE').at(-1)?.payload).toEqual({});
+    answerSubscribe(socket, ['ICU', 'Ward'], { ICU: 1, Ward: 0 });
+    await flush();
+    expect(socket.sentOf('SYNC_REQUEST').at(-1)?.payload).toEqual({ departments: ['ICU', 'Ward'] });
+    answerSync(socket, { mode: 'snapshot', staff: [], seq: 9, deptSeqs: { ICU: 1, Ward: 0 }, hasMore: false });
+    await flush();
+    answerSync(socket, { mode: 'delta', changes: [], seq: 9, deptSeqs: { ICU: 1, Ward: 0 }, hasMore: false });
+    await expect(client.ready()).resolves.toBeUndefined();
+    expect(client.state.departments).toEqual(['ICU', 'Ward']);
+    client.close();
+  });
+
+  it('goes back to the whole org with a snapshot of it', async () => {
+    const { client, socket } = await subscribed(3);
+    const done = client.subscribe(null);
+    await flush();
+    expect(socket.sentOf('SUBSCRIBE').at(-1)?.payload).toEqual({});
+    answerSubscribe(socket, null);
+    await flush();
+    expect(socket.sentOf('SYNC_REQUEST').at(-1)?.payload).toEqual({});
+    answerSync(socket, { mode: 'snapshot', staff: [staff({ n: 8, department: 'Lab' })], seq: 70, hasMore: false });
+    await flush();
+    answerSync(socket, { mode: 'delta', changes: [], seq: 70, hasMore: false });
+    await done;
+    expect(client.state).toMatchObject({ departments: null, lastSeq: 70, deptSeqs: {} });
+    expect(client.list().map((record) => record.name)).toEqual(['Staff 8']);
+    client.close();
+  });
+
+  it('refuses a department name the server would refuse, before sending anything', async () => {
+    const { client, socket } = await started();
+    await expect(client.subscribe([''])).rejects.toThrow(RangeError);
+    expect(() => connect(URL_, 'token', { WebSocket: FakeSocket, departments: ['x'.repeat(101)] })).toThrow(/1–100 characters/);
+    expect(socket.sentOf('SUBSCRIBE')).toHaveLength(0);
+    client.close();
+  });
+});

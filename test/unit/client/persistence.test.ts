@@ -11,8 +11,8 @@ import { change, staff } from './fixtures';
 const URL_ = 'ws://stage.test/staff-sync';
 const flush = () => jest.advanceTimersByTimeAsync(0);
 
-function client(storage: ClientStorage, errors: StaffSyncClientError[] = []): StaffSyncClient {
-  const created = connect(URL_, 'token', { WebSocket: FakeSocket, storage, requestTimeoutMs: 1000, reconnect: { initialDelayMs: 100 } });
+function client(storage: ClientStorage, errors: StaffSyncClientError[] = [], departments?: string[]): StaffSyncClient {
+  const created = connect(URL_, 'token', { WebSocket: FakeSocket, storage, requestTimeoutMs: 1000, reconnect: { initialDelayMs: 100 }, ...(departments ? { departments } : {}) });
   created.on('error', (error) => errors.push(error));
   return created;
 }
@@ -178,5 +178,63 @@ describe('StaffSyncClient with storage', () => {
 
     expect(socket.sentOf('SYNC_REQUEST')[0]?.payload).toEqual({});
     started.close();
+  });
+
+  describe('following departments', () => {
+    const icu = staff({ n: 1, department: 'ICU' });
+
+    /** A client started with `departments: ['ICU']`: SUBSCRIBE, the snapshot of ICU at position 2, the empty delta. */
+    async function followingIcu(storage: ClientStorage): Promise<{ client: StaffSyncClient; socket: FakeSocket }> {
+      const created = client(storage, [], ['ICU']);
+      await flush();
+      const socket = FakeSocket.last;
+      socket.open();
+      await flush();
+      const subscribe = socket.sentOf('SUBSCRIBE').at(-1);
+      socket.receive({ type: 'SUBSCRIBED', requestId: subscribe?.requestId, departments: ['ICU'], seq: 20, deptSeqs: { ICU: 2 } });
+      await flush();
+      if (socket.sentOf('SYNC_REQUEST').at(-1)?.payload.sinceDeptSeqs === undefined) {
+        answerSync(socket, { mode: 'snapshot', staff: [icu], seq: 20, deptSeqs: { ICU: 2 }, hasMore: false });
+        await flush();
+      }
+      answerSync(socket, { mode: 'delta', changes: [], seq: 20, deptSeqs: { ICU: 2 }, hasMore: false });
+      await flush();
+      return { client: created, socket };
+    }
+
+    it('saves the departments and positions, and a client following the same ones resumes from them', async () => {
+      const storage = memoryStorage();
+      const first = await followingIcu(storage);
+      expect(first.socket.sentOf('SYNC_REQUEST')[0]?.payload).toEqual({ departments: ['ICU'] });
+      await first.client.flush();
+      expect(storage.saved).toMatchObject({ departments: ['ICU'], deptSeqs: { ICU: 2 }, staff: [icu] });
+      first.client.close();
+
+      const second = await followingIcu(storage);
+      expect(second.socket.sentOf('SYNC_REQUEST').map((frame) => frame.payload)).toEqual([{ departments: ['ICU'], sinceDeptSeqs: { ICU: 2 } }]);
+      expect(second.client.get(icu.id)).toEqual(icu);
+      second.client.close();
+    });
+
+    it('does not start a client of the whole org from a replica of departments, but still sends its saved writes', async () => {
+      const storage = memoryStorage();
+      const first = await followingIcu(storage);
+      first.socket.drop();
+      void first.client.update(icu.id, { name: 'offline edit' }).catch(() => undefined);
+      await flush();
+      await first.client.flush();
+      first.client.close();
+
+      const whole = client(storage);
+      await flush();
+      expect(whole.state).toMatchObject({ departments: null, lastSeq: 0 });
+      expect(whole.get(icu.id)).toBeUndefined();
+      const socket = FakeSocket.last;
+      socket.open();
+      await flush();
+      expect(socket.sentOf('STAFF_UPDATE').map((frame) => frame.payload.changes)).toEqual([{ name: 'offline edit' }]);
+      expect(socket.sentOf('SYNC_REQUEST').map((frame) => frame.payload)).toEqual([{}]);
+      whole.close();
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { LocalState } from '../../../client/src/state';
+import type { Change, Staff } from '../../../shared/protocol/staff';
 import { change, seqs, staff } from './fixtures';
 
 describe('LocalState', () => {
@@ -34,7 +35,7 @@ describe('LocalState', () => {
 
     expect(state.lastSeq).toBe(1);
     expect(state.hasGap).toBe(true);
-    expect(state.highestSeen).toBe(3);
+    expect(state.isBehind({ seq: 3 })).toBe(true);
   });
 
   it('never moves a record back to an older version', () => {
@@ -81,7 +82,7 @@ describe('LocalState', () => {
     state.beginSnapshot();
     state.addSnapshotPage([kept]);
     const held = state.receive([change(11, staff({ n: 3 }))]);
-    const taken = state.finishSnapshot(10);
+    const taken = state.finishSnapshot({ seq: 10 });
 
     expect(held).toEqual([]);
     expect(seqs(taken)).toEqual([11]);
@@ -98,7 +99,7 @@ describe('LocalState', () => {
 
     state.beginSnapshot();
     state.addSnapshotPage([{ ...newer, version: 4, name: 'snapshot v4' }, deleted]);
-    state.finishSnapshot(8);
+    state.finishSnapshot({ seq: 8 });
 
     expect(state.staff.get(newer.id)?.name).toBe('local v5');
     expect(state.staff.has(deleted.id)).toBe(false);
@@ -109,9 +110,116 @@ describe('LocalState', () => {
     state.receive([change(5, staff({ n: 5 }))]);
 
     state.beginSnapshot();
-    state.finishSnapshot(7);
+    state.finishSnapshot({ seq: 7 });
 
     expect(state.hasGap).toBe(false);
     expect(state.lastSeq).toBe(7);
+  });
+
+  describe('following departments', () => {
+    const inDept = (seq: number, record: Staff, deptSeqs: Record<string, number>, op?: Change['op']): Change => ({ ...change(seq, record, op), deptSeqs });
+    const following = (...departments: string[]) => {
+      const state = new LocalState();
+      state.follow(departments);
+      return state;
+    };
+
+    it('takes each department in its own order, buffering one beyond its gap, and ignores the departments it does not follow', () => {
+      const state = following('ICU', 'Ward');
+      const a = staff({ n: 1, department: 'ICU' });
+      const late = staff({ n: 2, department: 'ICU' });
+      const b = staff({ n: 3, department: 'Ward' });
+      const c = staff({ n: 4, department: 'ICU' });
+      const elsewhere = staff({ n: 5, department: 'Lab' });
+
+      const first = state.receive([inDept(10, a, { ICU: 1 }), inDept(11, elsewhere, { Lab: 7 }), inDept(14, c, { ICU: 3 })]);
+      const ward = state.receive([inDept(13, b, { Ward: 1 })]);
+      expect(state.hasGap).toBe(true);
+      const healed = state.receive([inDept(12, late, { ICU: 2 })]);
+
+      expect(seqs(first)).toEqual([10]);
+      expect(seqs(ward)).toEqual([13]);
+      expect(seqs(healed)).toEqual([12, 14]);
+      expect(state.hasGap).toBe(false);
+      expect(state.deptSeqs).toEqual({ ICU: 3, Ward: 1 });
+      expect(state.staff.has(elsewhere.id)).toBe(false);
+      expect(state.departments).toEqual(['ICU', 'Ward']);
+    });
+
+    it('drops a record that moves out of the departments followed, and never brings back an older copy', () => {
+      const state = following('ICU');
+      const v1 = staff({ n: 1, department: 'ICU' });
+      const moved = { ...v1, version: 2, department: 'Lab' };
+      state.receive([inDept(1, v1, { ICU: 1 })]);
+
+      const taken = state.receive([inDept(2, moved, { ICU: 2, Lab: 1 })]);
+      state.applyCurrent(v1);
+
+      expect(seqs(taken)).toEqual([2]);
+      expect(state.staff.has(v1.id)).toBe(false);
+      const back = { ...v1, version: 3 };
+      state.receive([inDept(3, back, { ICU: 3, Lab: 2 })]);
+      expect(state.staff.get(v1.id)?.version).toBe(3);
+    });
+
+    it('keeps a record without a department out of a department view', () => {
+      const state = following('ICU');
+      const loose = staff({ n: 1, department: null });
+
+      expect(state.applyEarly(change(1, loose))).toBe(false);
+      expect(state.staff.size).toBe(0);
+    });
+
+    it('takes a move between two departments it follows when it is next in one of them and already seen in the other', () => {
+      const state = following('ICU', 'Ward');
+      const record = staff({ n: 1, department: 'ICU' });
+      state.beginSnapshot();
+      state.addSnapshotPage([record]);
+      state.finishSnapshot({ seq: 40, deptSeqs: { ICU: 5, Ward: 2 } });
+
+      const taken = state.receive([inDept(41, { ...record, version: 2, department: 'Ward' }, { ICU: 5, Ward: 3 })]);
+
+      expect(seqs(taken)).toEqual([41]);
+      expect(state.deptSeqs).toEqual({ ICU: 5, Ward: 3 });
+      expect(state.staff.get(record.id)?.department).toBe('Ward');
+    });
+
+    it('starts from a snapshot at its positions, dropping buffered changes it covers and taking the next', () => {
+      const state = following('ICU');
+      state.beginSnapshot();
+      state.addSnapshotPage([staff({ n: 1, department: 'ICU' })]);
+      state.receive([inDept(8, staff({ n: 2, department: 'ICU' }), { ICU: 4 }), inDept(9, staff({ n: 3, department: 'ICU' }), { ICU: 5 })]);
+
+      const taken = state.finishSnapshot({ seq: 8, deptSeqs: { ICU: 4 } });
+
+      expect(seqs(taken)).toEqual([9]);
+      expect(state.staff.size).toBe(2);
+      expect(state.staff.has(staff({ n: 2 }).id)).toBe(false);
+    });
+
+    it('is behind when a position told for one of its departments is beyond its own, and not when none is told', () => {
+      const state = following('ICU', 'Ward');
+      state.receive([inDept(3, staff({ n: 1, department: 'ICU' }), { ICU: 1 })]);
+
+      expect(state.isBehind({ seq: 99, deptSeqs: { ICU: 1, Ward: 0 } })).toBe(false);
+      expect(state.isBehind({ seq: 99 })).toBe(false);
+      expect(state.isBehind({ seq: 3, deptSeqs: { ICU: 1, Ward: 1 } })).toBe(true);
+    });
+
+    it('saves and restores its departments and positions; following others starts them from 0', () => {
+      const state = following('ICU');
+      const record = staff({ n: 1, department: 'ICU' });
+      state.receive([inDept(3, record, { ICU: 1 })]);
+
+      const restored = new LocalState();
+      restored.restore(state.export());
+
+      expect(restored.departments).toEqual(['ICU']);
+      expect(restored.deptSeqs).toEqual({ ICU: 1 });
+      expect(restored.staff.get(record.id)).toEqual(record);
+      restored.follow(['Ward']);
+      expect(restored.deptSeqs).toEqual({ Ward: 0 });
+      expect(restored.lastSeq).toBe(0);
+    });
   });
 });
