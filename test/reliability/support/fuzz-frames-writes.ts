@@ -1,7 +1,7 @@
 /**
  * Fuzzer families of writes: valid creates, updates and deletes (at current, older and ahead
  * versions), records not in the org (unknown, deleted, other orgs'), bad fields and payloads,
- * and requestIds replayed or reused.
+ * batches of them (mostly committing, some refused by one operation), and requestIds replayed or reused.
  */
 import fc from 'fast-check';
 import type { ErrorCode } from '../../../shared/errors';
@@ -158,6 +158,115 @@ export const deleteInvalid = spec(
   ),
 );
 
+// ---------------------------------------------------------------- batches
+
+type BatchOperation = Extract<ParsedFrame, { type: 'STAFF_BATCH' }>['operations'][number];
+
+/** What a batch's recipes see while it is built: the lane, and each record's version as the earlier operations leave it. */
+interface BatchPlan {
+  readonly view: LaneView;
+  readonly versions: Map<string, number>;
+}
+
+type OperationRecipe = (plan: BatchPlan) => BatchOperation | undefined;
+
+const plannedTarget = (plan: BatchPlan, n: number) => pick([...plan.versions], n);
+
+/** One operation of a batch; most commit, about one in eight is one the rules refuse (and so refuses the batch). */
+const operationArb: fc.Arbitrary<OperationRecipe> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.tuple(staffInputArb, fc.constantFrom<'none' | 'fresh' | 'upper'>('none', 'fresh', 'fresh', 'upper'), fc.uuid()).map(([staff, idKind, id]): OperationRecipe => (plan) => {
+      if (idKind === 'none') return { op: 'create', staff };
+      plan.versions.set(id, 1);
+      return { op: 'create', staff: { ...staff, id: idKind === 'upper' ? upper(id) : id } };
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.tuple(fc.nat(), changesArb, fc.constantFrom<'current' | 'older'>('current', 'current', 'current', 'older')).map(([n, changes, rel]): OperationRecipe => (plan) => {
+      const target = plannedTarget(plan, n);
+      if (!target) return undefined;
+      const [staffId, version] = target;
+      // A write the batch makes bumps the version the next operation on that record sees (a no-op would not: the model judges).
+      plan.versions.set(staffId, version + 1);
+      return { op: 'update', staffId, baseVersion: rel === 'current' ? version : Math.max(1, version - 1), changes };
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.nat().map((n): OperationRecipe => (plan) => {
+      const target = plannedTarget(plan, n);
+      if (!target || plan.versions.size < 6) return undefined;
+      plan.versions.delete(target[0]);
+      return { op: 'delete', staffId: target[0], baseVersion: target[1] };
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(missingKinds, fc.nat(), fc.uuid(), changesArb, fc.boolean()).map(([kind, n, fallback, changes, asDelete]): OperationRecipe => (plan) => {
+      const { id } = missingTarget(plan.view, kind, n, fallback);
+      return asDelete ? { op: 'delete', staffId: id, baseVersion: 1 } : { op: 'update', staffId: id, baseVersion: 1, changes };
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(staffInputArb, fc.nat(), fc.nat(), fc.boolean()).map(([staff, n, m, taken]): OperationRecipe => (plan) => {
+      const target = plannedTarget(plan, n);
+      if (taken) {
+        const id = pick(plan.view.foreign(), m)?.id ?? target?.[0];
+        return id ? { op: 'create', staff: { ...staff, id } } : undefined;
+      }
+      return target ? { op: 'update', staffId: target[0], baseVersion: target[1] + 1 + (m % 3), changes: { name: staff.name } } : undefined;
+    }),
+  },
+);
+
+/** A batch of 1–6 operations built against the lane (and against its own earlier operations). */
+export const batchValid = spec(
+  'STAFF_BATCH',
+  fc.array(operationArb, { minLength: 1, maxLength: 6 }).map((recipes) => (view: LaneView) => {
+    const requestId = view.freshRequestId();
+    const plan: BatchPlan = { view, versions: new Map(view.live().map((record) => [record.id, record.version])) };
+    const operations = recipes.map((recipe) => recipe(plan)).filter((operation): operation is BatchOperation => operation !== undefined);
+    if (operations.length === 0) operations.push({ op: 'create', staff: { name: 'Batch filler' } });
+    return objectDraft({ type: 'STAFF_BATCH', requestId, payload: { operations } }, undefined, { type: 'STAFF_BATCH', requestId, operations }, true);
+  }),
+  mostlyWritersArb,
+);
+
+/** Batches the parser refuses whole: no operations, too many, an unknown op, a bad field or key in one operation. */
+export const batchInvalid = spec(
+  'STAFF_BATCH with a bad payload',
+  fc
+    .tuple(
+      fc.constantFrom<'empty' | 'not an array' | 'too many' | 'unknown op' | 'bad field' | 'extra key' | 'no staffId'>('empty', 'not an array', 'too many', 'unknown op', 'bad field', 'bad field', 'extra key', 'no staffId'),
+      staffInputArb,
+      badValueArb.filter((badValue) => badValue.code === 'VALIDATION_FAILED'),
+      fc.nat(),
+    )
+    .map(([kind, staff, badValue, n]) => (view: LaneView) => {
+      const requestId = view.freshRequestId();
+      const target = pick(view.live(), n);
+      const good = { op: 'create', staff };
+      const broken: unknown =
+        kind === 'empty'
+          ? []
+          : kind === 'not an array'
+            ? { 0: good }
+            : kind === 'too many'
+              ? Array.from({ length: 501 }, () => ({ op: 'delete', staffId: target?.id ?? '00000000-0000-4000-8000-000000000000', baseVersion: 1 }))
+              : kind === 'unknown op'
+                ? [good, { op: 'upsert', staff }]
+                : kind === 'bad field'
+                  ? [good, { op: 'create', staff: applyBad(staff, badValue) }]
+                  : kind === 'extra key'
+                    ? [{ ...good, baseVersion: 1 }]
+                    : [{ op: 'delete', baseVersion: 1 }];
+      return objectDraft({ type: 'STAFF_BATCH', requestId, payload: { operations: broken } }, { code: 'VALIDATION_FAILED', echo: requestId }, undefined, true);
+    }),
+);
+
 // ---------------------------------------------------------------- requestId reuse
 
 /** The exact text of a committed write sent again by the same user: the original ACK, nothing broadcast. */
@@ -189,5 +298,6 @@ function toParsed(frame: { type: ParsedFrame['type']; requestId: string; payload
   if (type === 'STAFF_CREATE') return { type, requestId, staff: payload.staff as Record<string, unknown> };
   if (type === 'STAFF_UPDATE') return { type, requestId, staffId: payload.staffId as string, baseVersion: payload.baseVersion as number, changes: payload.changes as Record<string, unknown> };
   if (type === 'STAFF_DELETE') return { type, requestId, staffId: payload.staffId as string, baseVersion: payload.baseVersion as number };
+  if (type === 'STAFF_BATCH') return { type, requestId, operations: payload.operations as Extract<ParsedFrame, { type: 'STAFF_BATCH' }>['operations'] };
   throw new Error(`not a write: ${type}`);
 }

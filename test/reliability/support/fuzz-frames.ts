@@ -27,6 +27,15 @@ export type ParsedFrame =
   | { readonly type: 'STAFF_CREATE'; readonly requestId: string; readonly staff: Record<string, unknown> }
   | { readonly type: 'STAFF_UPDATE'; readonly requestId: string; readonly staffId: string; readonly baseVersion: number; readonly changes: Record<string, unknown> }
   | { readonly type: 'STAFF_DELETE'; readonly requestId: string; readonly staffId: string; readonly baseVersion: number }
+  | {
+      readonly type: 'STAFF_BATCH';
+      readonly requestId: string;
+      readonly operations: ReadonlyArray<
+        | { readonly op: 'create'; readonly staff: Record<string, unknown> }
+        | { readonly op: 'update'; readonly staffId: string; readonly baseVersion: number; readonly changes: Record<string, unknown> }
+        | { readonly op: 'delete'; readonly staffId: string; readonly baseVersion: number }
+      >;
+    }
   | { readonly type: 'PRESENCE_REQUEST'; readonly requestId?: string }
   | { readonly type: 'PRESENCE_EDITING'; readonly requestId?: string; readonly staffId: string | null }
   | { readonly type: 'SUBSCRIBE'; readonly requestId?: string; readonly departments?: readonly string[] };
@@ -73,7 +82,7 @@ export interface Spec {
   make(view: LaneView): Draft;
 }
 
-export const WRITE_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE'] as const;
+export const WRITE_TYPES = ['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE', 'STAFF_BATCH'] as const;
 export const ALL_TYPES = [...WRITE_TYPES, 'SYNC_REQUEST', 'PRESENCE_REQUEST', 'PRESENCE_EDITING', 'SUBSCRIBE', 'PING'] as const;
 
 export const userArb = fc.constantFrom<UserIx>(0, 0, 0, 1, 1, 2);

@@ -17,8 +17,8 @@ import type { MessageService } from '../../../shared/message-service';
 import type { Role } from '../../../shared/protocol/roles';
 import { departmentsTouched } from '../../../shared/subscriptions';
 import type { Draft, Spec, UserIx } from './fuzz-frames';
-import { canon, IdRegistry, LaneModel, type Json, type Verdict } from './fuzz-model';
-import { LaneSocket } from './fuzz-socket';
+import { canon, IdRegistry, LaneModel, type Change, type Json, type Verdict } from './fuzz-model';
+import { LaneSocket, changesOfBatchFrame } from './fuzz-socket';
 import type { InProcessStage } from './fuzz-stage';
 
 export type Transport = 'service' | 'socket';
@@ -118,8 +118,10 @@ export async function runLane(options: LaneOptions, index: number): Promise<Lane
       if (outcome.close) problem(`the service asked to close the connection after ${JSON.stringify(outcome.reply).slice(0, 200)}`);
       if (outcome.broadcast) await internals.fanout.toOrg(orgId, outcome.broadcast, { except: connectionOf(as), touching: departmentsTouched(outcome.changes ?? []) });
       if (outcome.presence) await internals.fanout.toPresenceWatchers(orgId, outcome.presence, connectionOf(as));
-      const verdict = model.judge(draft, JSON.parse(JSON.stringify(outcome.reply)) as Json);
-      if (Boolean(outcome.broadcast) !== Boolean(verdict.broadcast)) verdict.problems.push(`broadcast ${outcome.broadcast ? 'produced' : 'missing'} for ${verdict.outcome}`);
+      // A batch's changes reach the sender in STAFF_BATCH frames just before its ACK.
+      const sent = (outcome.beforeReply ?? []).flatMap((frame) => changesOfBatchFrame(JSON.parse(JSON.stringify(frame)) as Json) as Change[]);
+      const verdict = model.judge(draft, JSON.parse(JSON.stringify(outcome.reply)) as Json, undefined, undefined, sent);
+      if (Boolean(outcome.broadcast) !== Boolean(verdict.broadcast ?? verdict.batch)) verdict.problems.push(`broadcast ${outcome.broadcast ? 'produced' : 'missing'} for ${verdict.outcome}`);
       return { verdict };
     }
     const bytes = typeof draft.wire === 'string' ? Buffer.byteLength(draft.wire, 'utf8') : draft.wire.length;
@@ -133,7 +135,15 @@ export async function runLane(options: LaneOptions, index: number): Promise<Lane
       return { verdict: model.judge(draft, undefined, closed?.code, expectClose) };
     }
     const reply = await socket.nextReply();
-    return { verdict: model.judge(draft, reply, socket.closed?.code) };
+    const sent: Change[] = [];
+    // A batch's changes came in STAFF_BATCH frames just before its ACK (a replay's too).
+    const committed = Array.isArray(reply?.results) ? (reply.results as Json[]).filter((result) => result.seq !== null).length : 0;
+    while (sent.length < committed) {
+      const frame = await socket.nextBroadcast();
+      if (!frame || frame.type !== 'STAFF_BATCH') break;
+      sent.push(...(changesOfBatchFrame(frame) as Change[]));
+    }
+    return { verdict: model.judge(draft, reply, socket.closed?.code, undefined, sent) };
   }
 
   async function step(draft: Draft, seed: boolean, label: string, expired = false): Promise<boolean> {
@@ -142,6 +152,17 @@ export async function runLane(options: LaneOptions, index: number): Promise<Lane
     const wire = typeof draft.wire === 'string' ? draft.wire : `<${draft.wire.length} bytes>`;
     for (const what of verdict.problems) problem(`${label} ${draft.family} as ${ROLES[draft.as]}: ${what}\n      frame: ${wire.slice(0, 300)}`);
     if (verdict.outcome === 'no reply') return false;
+    if (verdict.batch) {
+      const changes = verdict.batch;
+      for (const user of [0, 1, 2] as UserIx[]) {
+        if (user === draft.as || !changes.some((change) => model.reaches(user, change))) continue;
+        const got = await sockets[user]!.nextBroadcast();
+        figures.broadcastsChecked += 1;
+        if (got?.type !== 'STAFF_BATCH' || canon(changesOfBatchFrame(got)) !== canon(changes)) {
+          problem(`${label}: ${ROLES[user]} saw ${JSON.stringify(got)?.slice(0, 200)} instead of one STAFF_BATCH frame of seqs ${changes.map((change) => change.seq).join(',')}`);
+        }
+      }
+    }
     if (verdict.broadcast) {
       for (const user of [0, 1, 2] as UserIx[]) {
         // A connection subscribed to other departments is not sent this change (docs/protocol.md §7.9).

@@ -40,6 +40,8 @@ import {
   deleteInvalid,
   replay,
   reuse,
+  batchValid,
+  batchInvalid,
   createValidRecipe,
 } from './fuzz-frames-writes';
 
@@ -79,6 +81,8 @@ export const specArb: fc.Arbitrary<Spec> = fc.oneof(
   { arbitrary: deleteValid, weight: 1 },
   { arbitrary: deleteMissing, weight: 1 },
   { arbitrary: deleteInvalid, weight: 3 },
+  { arbitrary: batchValid, weight: 3 },
+  { arbitrary: batchInvalid, weight: 2 },
   { arbitrary: replay, weight: 2 },
   { arbitrary: reuse, weight: 2 },
 );

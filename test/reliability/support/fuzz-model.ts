@@ -28,6 +28,8 @@ export interface Verdict {
   readonly problems: string[];
   /** The frame every other connection of the org must receive next. */
   readonly broadcast?: { type: string; change: Change };
+  /** A batch's changes: every other connection one of them reaches must receive them next, in one STAFF_BATCH frame. */
+  readonly batch?: readonly Change[];
 }
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -35,7 +37,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const STAFF_KEYS = ['id', 'orgId', ...FIELDS, 'version', 'createdAt', 'updatedAt', 'updatedBy'].sort().join(',');
 const REPLY_KEYS: Record<string, readonly string[]> = {
   ERROR: ['type', 'requestId', 'code', 'message', 'details', 'current'],
-  ACK: ['type', 'requestId', 'change', 'merged', 'current'],
+  ACK: ['type', 'requestId', 'change', 'merged', 'current', 'results'],
   PONG: ['type', 'requestId', 'serverTime', 'seq', 'deptSeqs'],
   SYNC_RESPONSE: ['type', 'requestId', 'mode', 'changes', 'staff', 'seq', 'deptSeqs', 'hasMore', 'cursor'],
   SUBSCRIBED: ['type', 'requestId', 'departments', 'seq', 'deptSeqs'],
@@ -51,6 +53,49 @@ interface Stored {
   version: number;
   /** changedFields of every version after the first. */
   history: Map<number, string[]>;
+}
+
+/** One write as the rules see it: a single write's payload, or one operation of a batch. */
+type Operation = Extract<ParsedFrame, { type: 'STAFF_BATCH' }>['operations'][number];
+
+/** What the rules expect of a committed write. */
+interface Want {
+  op: Change['op'];
+  /** '' for a create without an id: the server picks it. */
+  id: string;
+  stored: Stored | undefined;
+  as: UserIx;
+  staff: Json;
+  changedFields: string[] | undefined;
+  merged: boolean;
+}
+
+type Prediction =
+  | { kind: 'refused'; code: 'NOT_FOUND' | 'VALIDATION_FAILED' | 'VERSION_CONFLICT'; shape?: 'NOT_FOUND' | 'taken id'; stored?: Stored }
+  | { kind: 'noop'; stored: Stored }
+  | { kind: 'commit'; want: Want };
+
+function operationOf(frame: Extract<ParsedFrame, { type: 'STAFF_CREATE' | 'STAFF_UPDATE' | 'STAFF_DELETE' }>): Operation {
+  if (frame.type === 'STAFF_CREATE') return { op: 'create', staff: frame.staff };
+  if (frame.type === 'STAFF_UPDATE') return { op: 'update', staffId: frame.staffId, baseVersion: frame.baseVersion, changes: frame.changes };
+  return { op: 'delete', staffId: frame.staffId, baseVersion: frame.baseVersion };
+}
+
+const cloneRecords = (records: ReadonlyMap<string, Stored>): Map<string, Stored> =>
+  new Map([...records].map(([id, stored]) => [id, { staff: stored.staff, version: stored.version, history: new Map(stored.history) }]));
+
+/** A batch's earlier operation, as the later ones see it (the batch is not committed yet). */
+function applyTo(records: Map<string, Stored>, want: Want, created: Set<string>): void {
+  if (want.op === 'delete') {
+    records.delete(want.id);
+    return;
+  }
+  // A create without an id cannot be named by a later operation: its id is the server's.
+  if (!want.id) return;
+  const stored = records.get(want.id) ?? { staff: want.staff, version: 0, history: new Map<number, string[]>() };
+  const version = stored.version + 1;
+  records.set(want.id, { staff: { ...want.staff, version }, version, history: new Map([...stored.history, [version, want.changedFields ?? []]]) });
+  if (want.op === 'create') created.add(want.id);
 }
 
 interface Key {
@@ -141,7 +186,7 @@ export class LaneModel implements LaneView {
   // ------------------------------------------------------------ judging
 
   /** Judges the reply to a frame (or the socket's close) and moves the model forward. */
-  judge(draft: Draft, reply: Json | undefined, closedWith?: number, expectClose?: number): Verdict {
+  judge(draft: Draft, reply: Json | undefined, closedWith?: number, expectClose?: number, sent: readonly Change[] = []): Verdict {
     if (expectClose !== undefined) {
       return closedWith === expectClose
         ? { outcome: `closed ${expectClose}`, problems: [] }
@@ -149,7 +194,7 @@ export class LaneModel implements LaneView {
     }
     if (!reply) return { outcome: 'no reply', problems: [`no reply${closedWith ? ` (socket closed ${closedWith})` : ''}`] };
     const problems = this.checkShape(reply);
-    const verdict = this.expect(draft, reply, problems);
+    const verdict = this.expect(draft, reply, problems, sent);
     this.checkLeaks(reply, problems);
     if (!verdict.broadcast && reply.type === 'ACK' && reply.change && !this.keys[draft.as].has(String(reply.requestId))) return this.absorb(draft, reply, verdict);
     return verdict;
@@ -171,20 +216,8 @@ export class LaneModel implements LaneView {
    */
   private absorb(draft: Draft, reply: Json, verdict: Verdict): Verdict {
     const change = reply.change as Change;
-    this.changes.push(change);
-    this.takeDeptSeqs(change);
+    this.take(change);
     this.keys[draft.as].set(String(reply.requestId), { requestId: String(reply.requestId), hash: 'unexpected', reply, wire: '' });
-    if (change.op === 'delete') {
-      this.records.delete(change.staffId);
-      this.tombstones.push(change.staffId);
-    } else {
-      const stored = this.records.get(change.staffId) ?? { staff: change.staff, version: 0, history: new Map<number, string[]>() };
-      stored.staff = change.staff;
-      stored.version = change.version;
-      stored.history.set(change.version, change.changedFields);
-      this.records.set(change.staffId, stored);
-      this.registry.add(change.staffId, this.orgId);
-    }
     return { ...verdict, broadcast: { type: `STAFF_${change.op.toUpperCase()}`, change } };
   }
 
@@ -231,10 +264,15 @@ export class LaneModel implements LaneView {
     else if (first !== shape) problems.push(`${kind} replies differ: ${shape.slice(0, 300)} vs ${first.slice(0, 300)}`);
   }
 
-  private expect(draft: Draft, reply: Json, problems: string[]): Verdict {
+  private expect(draft: Draft, reply: Json, problems: string[], sent: readonly Change[]): Verdict {
     if (draft.refusal) return this.error(reply, draft.refusal.code, draft.refusal.echo, problems);
     const frame = draft.frame!;
-    const crossed = frame.type === 'STAFF_UPDATE' ? crossedDates(frame.changes) : frame.type === 'STAFF_CREATE' ? crossedDates(frame.staff) : false;
+    const crossed =
+      frame.type === 'STAFF_UPDATE'
+        ? crossedDates(frame.changes)
+        : frame.type === 'STAFF_CREATE'
+          ? crossedDates(frame.staff)
+          : frame.type === 'STAFF_BATCH' && frame.operations.some((operation) => crossedDates(operation.op === 'create' ? operation.staff : operation.op === 'update' ? operation.changes : {}));
     if (crossed) return this.error(reply, 'VALIDATION_FAILED', frame.requestId, problems);
     if (frame.type === 'PING') return this.pong(frame, draft.as, reply, problems);
     if (frame.type === 'SYNC_REQUEST') return frame.departments ? this.departmentSync(frame, frame.departments, reply, problems) : this.sync(frame, reply, problems);
@@ -242,7 +280,7 @@ export class LaneModel implements LaneView {
     if (frame.type === 'SUBSCRIBE') return this.subscribed(frame, draft.as, reply, problems);
     if (draft.as === 2) return this.error(reply, 'FORBIDDEN', frame.requestId, problems);
     if (frame.type === 'PRESENCE_EDITING') return this.presenceUpdate(frame, draft.as, reply, problems);
-    return this.write(frame, draft, reply, problems);
+    return this.write(frame, draft, reply, problems, sent);
   }
 
   private pong(frame: Extract<ParsedFrame, { type: 'PING' }>, as: UserIx, reply: Json, problems: string[]): Verdict {
@@ -364,7 +402,7 @@ export class LaneModel implements LaneView {
     return { outcome: 'SYNC_RESPONSE', problems };
   }
 
-  private write(frame: Extract<ParsedFrame, { type: `STAFF_${string}` }>, draft: Draft, reply: Json, problems: string[]): Verdict {
+  private write(frame: Extract<ParsedFrame, { type: `STAFF_${string}` }>, draft: Draft, reply: Json, problems: string[], sent: readonly Change[]): Verdict {
     const as = draft.as;
     const hash = hashOf(frame);
     const key = this.keys[as].get(frame.requestId);
@@ -382,59 +420,128 @@ export class LaneModel implements LaneView {
       this.keys[as].set(frame.requestId, stored);
       this.committedWrites[as].push(stored);
     };
-    if (frame.type === 'STAFF_CREATE') return this.create(frame, as, reply, problems, remember);
-    const id = frame.staffId.toLowerCase();
-    const stored = this.records.get(id);
-    if (!stored) {
-      const verdict = this.error(reply, 'NOT_FOUND', frame.requestId, problems);
-      if (reply.code === 'NOT_FOUND') this.sameShape('NOT_FOUND', reply, problems);
-      return verdict;
-    }
-    if (frame.baseVersion > stored.version) return this.error(reply, 'VALIDATION_FAILED', frame.requestId, problems);
-    if (frame.type === 'STAFF_DELETE') {
-      if (frame.baseVersion < stored.version) return this.conflict(reply, frame.requestId, stored, problems);
-      return this.commit(reply, problems, { op: 'delete', id, stored, as, staff: stored.staff, changedFields: undefined, merged: false }, remember);
-    }
-    return this.update(frame, id, stored, as, reply, problems, remember);
-  }
-
-  private create(frame: Extract<ParsedFrame, { type: 'STAFF_CREATE' }>, as: UserIx, reply: Json, problems: string[], remember: () => void): Verdict {
-    const input = normalize(frame.staff);
-    const wanted = typeof input.id === 'string' ? input.id.toLowerCase() : undefined;
-    if (wanted && this.registry.ids.has(wanted)) {
-      const verdict = this.error(reply, 'VALIDATION_FAILED', frame.requestId, problems);
-      if (reply.code === 'VALIDATION_FAILED') this.sameShape('taken id', reply, problems);
-      return verdict;
-    }
-    const { id: _id, ...fields } = input;
-    const change = reply.change as Change | undefined;
-    const id = wanted ?? (typeof change?.staffId === 'string' ? change.staffId : '');
-    const staff = { ...DEFAULTS, ...fields, id, orgId: this.orgId, version: 1, updatedBy: this.userIds[as] };
-    return this.commit(reply, problems, { op: 'create', id, stored: undefined, as, staff, changedFields: [...FIELDS], merged: false }, remember);
-  }
-
-  private update(frame: Extract<ParsedFrame, { type: 'STAFF_UPDATE' }>, id: string, stored: Stored, as: UserIx, reply: Json, problems: string[], remember: () => void): Verdict {
-    const sent = normalize(frame.changes);
-    const effective = Object.fromEntries(Object.entries(sent).filter(([key, value]) => canon(value) !== canon(stored.staff[key])));
-    if (Object.keys(effective).length === 0) {
-      if (reply.type !== 'ACK' || reply.change !== null || canon(reply.current) !== canon(stored.staff) || reply.merged !== undefined) {
+    if (frame.type === 'STAFF_BATCH') return this.batch(frame, as, reply, problems, sent, remember);
+    const prediction = this.predict(operationOf(frame), as, this.records, (id) => this.registry.ids.has(id));
+    if (prediction.kind === 'refused') return this.refused(prediction, frame.requestId, reply, problems);
+    if (prediction.kind === 'noop') {
+      if (reply.type !== 'ACK' || reply.change !== null || canon(reply.current) !== canon(prediction.stored.staff) || reply.merged !== undefined) {
         problems.push(`expected a no-op ACK with current, got ${JSON.stringify(reply).slice(0, 300)}`);
       } else remember();
       return { outcome: reply.type === 'ACK' ? 'ACK no-op' : `ERROR ${String(reply.code)}`, problems };
     }
+    if (reply.type !== 'ACK' || !reply.change) {
+      problems.push(`expected an ACK (${prediction.want.op}), got ${JSON.stringify(reply).slice(0, 400)}`);
+      return { outcome: reply.type === 'ERROR' ? `ERROR ${String(reply.code)}` : String(reply.type), problems };
+    }
+    if (Boolean(reply.merged) !== prediction.want.merged || reply.current !== undefined) problems.push(`merged ${String(reply.merged)}, expected ${prediction.want.merged}`);
+    const change = reply.change as Change;
+    this.commit(change, prediction.want, problems);
+    remember();
+    const { want } = prediction;
+    return { outcome: want.op === 'update' && want.merged ? 'ACK merged' : `ACK ${want.op}`, problems, broadcast: { type: `STAFF_${change.op.toUpperCase()}`, change } };
+  }
+
+  /** The reply to a write the rules refuse: its code, nothing else said (NOT_FOUND and taken ids look alike). */
+  private refused(prediction: Extract<Prediction, { kind: 'refused' }>, requestId: string, reply: Json, problems: string[]): Verdict {
+    if (prediction.code === 'VERSION_CONFLICT') return this.conflict(reply, requestId, prediction.stored!, problems);
+    const verdict = this.error(reply, prediction.code, requestId, problems);
+    if (prediction.shape && reply.code === prediction.code) this.sameShape(prediction.shape, reply, problems);
+    return verdict;
+  }
+
+  /**
+   * A batch (docs/protocol.md §6.1): every operation in order, each seeing the earlier ones; the
+   * first one the rules refuse refuses the whole batch with its code and nothing is written;
+   * else one ACK lists each result, and `sent` (the STAFF_BATCH frames the sender got just before
+   * it) holds the committed changes, which every other connection they reach must get too.
+   */
+  private batch(frame: Extract<ParsedFrame, { type: 'STAFF_BATCH' }>, as: UserIx, reply: Json, problems: string[], sent: readonly Change[], remember: () => void): Verdict {
+    if (reply.type !== 'ACK') {
+      const scratch = cloneRecords(this.records);
+      const created = new Set<string>();
+      for (const [index, operation] of frame.operations.entries()) {
+        const prediction = this.predict(operation, as, scratch, (id) => this.registry.ids.has(id) || created.has(id));
+        if (prediction.kind === 'refused') {
+          const verdict = this.error(reply, prediction.code, frame.requestId, problems);
+          const paths = (reply.details as { path: string }[] | undefined)?.map((detail) => detail.path) ?? [];
+          if (prediction.code === 'VALIDATION_FAILED' && reply.code === 'VALIDATION_FAILED' && !paths.some((path) => path.startsWith(`payload.operations.${index}`))) {
+            problems.push(`the batch's refusal names ${paths.join(', ')}, not operation ${index}`);
+          }
+          return { ...verdict, outcome: `batch ${verdict.outcome}` };
+        }
+        if (prediction.kind === 'commit') applyTo(scratch, prediction.want, created);
+      }
+      problems.push(`expected an ACK of ${frame.operations.length} operations, got ${JSON.stringify(reply).slice(0, 400)}`);
+      return { outcome: `batch ERROR ${String(reply.code)}`, problems };
+    }
+    const results = reply.results as Json[] | undefined;
+    if (!Array.isArray(results) || results.length !== frame.operations.length) {
+      problems.push(`a batch ACK must list ${frame.operations.length} results: ${JSON.stringify(reply).slice(0, 300)}`);
+      return { outcome: 'batch ACK', problems };
+    }
+    const changes: Change[] = [];
+    const pending = [...sent];
+    for (const [index, operation] of frame.operations.entries()) {
+      const result = results[index]!;
+      const prediction = this.predict(operation, as, this.records, (id) => this.registry.ids.has(id));
+      if (prediction.kind === 'refused') problems.push(`operation ${index} should have refused the batch with ${prediction.code}, got ${canon(result)}`);
+      if (prediction.kind === 'noop') {
+        const expected = { op: 'update', staffId: prediction.stored.staff.id, seq: null, version: prediction.stored.version };
+        if (canon(result) !== canon(expected)) problems.push(`operation ${index}: result ${canon(result)}, expected the no-op ${canon(expected)}`);
+        continue;
+      }
+      // Whatever the model thought, a committed operation's change is taken in (the ACK is the truth from here on).
+      const change = pending.shift();
+      if (!change) {
+        problems.push(`operation ${index} committed but no STAFF_BATCH change came for it before the ACK`);
+        continue;
+      }
+      if (prediction.kind === 'commit') {
+        const expected = { op: change.op, staffId: change.staffId, seq: change.seq, version: change.version, ...(prediction.want.merged ? { merged: true } : {}) };
+        if (canon(result) !== canon(expected)) problems.push(`operation ${index}: result ${canon(result)}, expected ${canon(expected)}`);
+        this.commit(change, prediction.want, problems);
+      } else this.take(change);
+      changes.push(change);
+    }
+    if (pending.length > 0) problems.push(`${pending.length} batch changes sent that no result names`);
+    remember();
+    return { outcome: 'batch ACK', problems, ...(changes.length > 0 ? { batch: changes } : {}) };
+  }
+
+  /** What the rules make of one write against `records` (the model's, or a batch's scratch copy), before any reply is seen. */
+  private predict(operation: Operation, as: UserIx, records: ReadonlyMap<string, Stored>, taken: (id: string) => boolean): Prediction {
+    if (operation.op === 'create') {
+      const input = normalize(operation.staff);
+      const wanted = typeof input.id === 'string' ? input.id.toLowerCase() : undefined;
+      if (wanted && taken(wanted)) return { kind: 'refused', code: 'VALIDATION_FAILED', shape: 'taken id' };
+      const { id: _id, ...fields } = input;
+      const staff = { ...DEFAULTS, ...fields, id: wanted ?? '', orgId: this.orgId, version: 1, updatedBy: this.userIds[as] };
+      return { kind: 'commit', want: { op: 'create', id: wanted ?? '', stored: undefined, as, staff, changedFields: [...FIELDS], merged: false } };
+    }
+    const id = operation.staffId.toLowerCase();
+    const stored = records.get(id);
+    if (!stored) return { kind: 'refused', code: 'NOT_FOUND', shape: 'NOT_FOUND' };
+    if (operation.baseVersion > stored.version) return { kind: 'refused', code: 'VALIDATION_FAILED' };
+    if (operation.op === 'delete') {
+      if (operation.baseVersion < stored.version) return { kind: 'refused', code: 'VERSION_CONFLICT', stored };
+      return { kind: 'commit', want: { op: 'delete', id, stored, as, staff: stored.staff, changedFields: undefined, merged: false } };
+    }
+    const sent = normalize(operation.changes);
+    const effective = Object.fromEntries(Object.entries(sent).filter(([key, value]) => canon(value) !== canon(stored.staff[key])));
+    if (Object.keys(effective).length === 0) return { kind: 'noop', stored };
     const later = new Set<string>();
-    for (let version = frame.baseVersion + 1; version <= stored.version; version++) for (const field of stored.history.get(version) ?? []) later.add(field);
-    if (Object.keys(effective).some((field) => later.has(field))) return this.conflict(reply, frame.requestId, stored, problems);
+    for (let version = operation.baseVersion + 1; version <= stored.version; version++) for (const field of stored.history.get(version) ?? []) later.add(field);
+    if (Object.keys(effective).some((field) => later.has(field))) return { kind: 'refused', code: 'VERSION_CONFLICT', stored };
     const merged = { ...stored.staff, ...effective };
     if (typeof merged.startDate === 'string' && typeof merged.endDate === 'string' && merged.endDate < merged.startDate) {
       const onlyEnd = 'endDate' in effective && !('startDate' in effective);
       const onlyStart = 'startDate' in effective && !('endDate' in effective);
-      if ((onlyEnd && later.has('startDate')) || (onlyStart && later.has('endDate'))) return this.conflict(reply, frame.requestId, stored, problems);
-      return this.error(reply, 'VALIDATION_FAILED', frame.requestId, problems);
+      if ((onlyEnd && later.has('startDate')) || (onlyStart && later.has('endDate'))) return { kind: 'refused', code: 'VERSION_CONFLICT', stored };
+      return { kind: 'refused', code: 'VALIDATION_FAILED' };
     }
     const changedFields = FIELDS.filter((field) => field in effective);
     const staff = { ...merged, version: stored.version + 1, updatedBy: this.userIds[as] };
-    return this.commit(reply, problems, { op: 'update', id, stored, as, staff, changedFields, merged: frame.baseVersion < stored.version }, remember);
+    return { kind: 'commit', want: { op: 'update', id, stored, as, staff, changedFields, merged: operation.baseVersion < stored.version } };
   }
 
   private conflict(reply: Json, requestId: string, stored: Stored, problems: string[]): Verdict {
@@ -443,27 +550,18 @@ export class LaneModel implements LaneView {
     });
   }
 
-  /** Checks an ACK that committed a change, and applies it. */
-  private commit(
-    reply: Json,
-    problems: string[],
-    want: { op: Change['op']; id: string; stored: Stored | undefined; as: UserIx; staff: Json; changedFields: string[] | undefined; merged: boolean },
-    remember: () => void,
-  ): Verdict {
-    if (reply.type !== 'ACK' || !reply.change) {
-      problems.push(`expected an ACK (${want.op}), got ${JSON.stringify(reply).slice(0, 400)}`);
-      return { outcome: reply.type === 'ERROR' ? `ERROR ${String(reply.code)}` : String(reply.type), problems };
-    }
-    const change = reply.change as Change;
+  /** Checks a committed change against what the rules wanted, then takes it in. */
+  private commit(change: Change, want: Want, problems: string[]): void {
     const version = want.op === 'create' ? 1 : want.stored!.version + 1;
-    const expectedStaff = want.op === 'delete' ? want.stored!.staff : want.staff;
+    // A create without an id gets one from the server.
+    const id = want.id || (typeof change.staffId === 'string' ? change.staffId : '');
+    const expectedStaff = want.op === 'delete' ? want.stored!.staff : { ...want.staff, id };
     if (change.seq !== this.latestSeq() + 1) problems.push(`seq ${change.seq} after ${this.latestSeq()}: a gap or a write nobody acknowledged`);
-    if (change.op !== want.op || change.version !== version || change.staffId !== want.id || !UUID.test(change.staffId)) {
-      problems.push(`change ${change.op} v${change.version} of ${change.staffId}, expected ${want.op} v${version} of ${want.id}`);
+    if (change.op !== want.op || change.version !== version || change.staffId !== id || !UUID.test(change.staffId)) {
+      problems.push(`change ${change.op} v${change.version} of ${change.staffId}, expected ${want.op} v${version} of ${id}`);
     }
     if (change.actor !== this.userIds[want.as] || change.origin !== 'ws' || typeof change.at !== 'string' || !ISO.test(change.at)) problems.push('change actor/origin/at wrong');
     if (want.changedFields && canon(change.changedFields) !== canon(want.changedFields)) problems.push(`changedFields ${canon(change.changedFields)} instead of ${canon(want.changedFields)}`);
-    if (Boolean(reply.merged) !== want.merged || reply.current !== undefined) problems.push(`merged ${String(reply.merged)}, expected ${want.merged}`);
     const staff = change.staff;
     if (Object.keys(staff).sort().join(',') !== STAFF_KEYS) problems.push(`staff keys ${Object.keys(staff).sort().join(',')}`);
     for (const field of [...FIELDS, 'id', 'orgId', 'version', 'updatedBy'] as (FieldName | string)[]) {
@@ -477,23 +575,24 @@ export class LaneModel implements LaneView {
     const touched = [...new Set([before, after].filter((d): d is string => d !== null && d !== ''))];
     const expectedDeptSeqs = Object.fromEntries(touched.map((department) => [department, this.departmentSeq(department) + 1]));
     if (canon(change.deptSeqs) !== canon(expectedDeptSeqs)) problems.push(`deptSeqs ${canon(change.deptSeqs)}, expected ${canon(expectedDeptSeqs)}`);
-
     // Apply what the server says, so one wrong reply does not derail the rest of the lane.
+    this.take(change);
+  }
+
+  /** Takes a committed change into the model as the server reports it. */
+  private take(change: Change): void {
     this.changes.push(change);
     this.takeDeptSeqs(change);
-    remember();
     if (change.op === 'delete') {
       this.records.delete(change.staffId);
       this.tombstones.push(change.staffId);
-    } else {
-      const stored = this.records.get(change.staffId) ?? { staff, version: 0, history: new Map<number, string[]>() };
-      stored.staff = staff;
-      stored.version = change.version;
-      stored.history.set(change.version, change.changedFields);
-      this.records.set(change.staffId, stored);
-      this.registry.add(change.staffId, this.orgId);
+      return;
     }
-    const outcome = want.op === 'update' && want.merged ? 'ACK merged' : `ACK ${want.op}`;
-    return { outcome, problems, broadcast: { type: `STAFF_${change.op.toUpperCase()}`, change } };
+    const stored = this.records.get(change.staffId) ?? { staff: change.staff, version: 0, history: new Map<number, string[]>() };
+    stored.staff = change.staff;
+    stored.version = change.version;
+    stored.history.set(change.version, change.changedFields);
+    this.records.set(change.staffId, stored);
+    this.registry.add(change.staffId, this.orgId);
   }
 }

@@ -54,5 +54,11 @@ export function hashOf(frame: ParsedFrame): string {
   if (frame.type === 'STAFF_CREATE') return canon({ type: frame.type, staff: normalize(frame.staff) });
   if (frame.type === 'STAFF_UPDATE') return canon({ type: frame.type, staffId: frame.staffId.toLowerCase(), baseVersion: frame.baseVersion, changes: normalize(frame.changes) });
   if (frame.type === 'STAFF_DELETE') return canon({ type: frame.type, staffId: frame.staffId.toLowerCase(), baseVersion: frame.baseVersion });
+  if (frame.type === 'STAFF_BATCH') {
+    const operations = frame.operations.map((operation) =>
+      operation.op === 'create' ? { op: 'create', staff: normalize(operation.staff) } : operation.op === 'update' ? { ...operation, changes: normalize(operation.changes) } : operation,
+    );
+    return canon({ type: frame.type, operations });
+  }
   return canon(frame);
 }

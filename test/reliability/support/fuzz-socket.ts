@@ -5,11 +5,18 @@
  * waiting. Sends text in one frame, in ≤ 32 KB fragments of one message, or as binary.
  */
 import WebSocket from 'ws';
+import { expandChange, type BatchFrameHeader, type CompactChange } from '../../../shared/protocol/batch-codec';
+import type { Change } from '../../../shared/protocol/staff';
 
 export type Frame = Record<string, unknown>;
 
 const BROADCAST_TYPES = new Set(['STAFF_CREATE', 'STAFF_UPDATE', 'STAFF_DELETE']);
-export const isBroadcast = (frame: Frame): boolean => BROADCAST_TYPES.has(String(frame.type)) && 'change' in frame && !('requestId' in frame);
+export const isBroadcast = (frame: Frame): boolean =>
+  !('requestId' in frame) && ((BROADCAST_TYPES.has(String(frame.type)) && 'change' in frame) || (frame.type === 'STAFF_BATCH' && 'changes' in frame));
+
+/** The changes a STAFF_BATCH frame carries, in full form (docs/protocol.md §6.1). */
+export const changesOfBatchFrame = (frame: Frame): Change[] =>
+  (frame.changes as CompactChange[]).map((change) => expandChange(change, frame as unknown as BatchFrameHeader));
 /**
  * A presence event (join, update, leave of another connection), which answers no frame of this
  * one. A snapshot always answers PRESENCE_REQUEST; an update of this connection's own user is the reply to its PRESENCE_EDITING without a
