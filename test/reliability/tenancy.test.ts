@@ -16,10 +16,16 @@ import { crossOrgFrames, random, writeLoad, type LoadFigures, type TenantOrg } f
 const WRITES_PER_WRITER = Number(process.env.TENANCY_WRITES_PER_WRITER ?? (process.env.SOAK === '1' ? 1_000 : 175));
 const SEED = Number(process.env.TENANCY_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
+/** The seqs of the changes a client was sent as broadcasts: single changes and batch frames' (a batch's writer gets them too). */
 const seqsOf = (client: TestClient): number[] =>
-  client.frames.filter((frame) => frame.change && !frame.requestId).map((frame) => (frame.change as { seq: number }).seq);
+  client.frames
+    .filter((frame) => (frame.change || frame.changes) && !frame.requestId)
+    .flatMap((frame) => (frame.changes ? (frame.changes as { seq: number }[]) : [frame.change as { seq: number }]).map((change) => change.seq));
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+/** A batch that creates a record and then applies `operation` (which must fail: the create is rolled back). */
+const batchOf = (operation: Record<string, unknown>) => ({ type: 'STAFF_BATCH', payload: { operations: [{ op: 'create', staff: { name: 'rolled back' } }, operation] } });
 
 /** Runs `work` over `items` with at most `limit` in flight. */
 async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -168,6 +174,10 @@ describe('tenancy: three orgs side by side', () => {
           update: shapeOf(await client.request({ type: 'STAFF_UPDATE', payload: { staffId: randomUUID(), baseVersion: 1, changes: { name: 'x' } } })),
           delete: shapeOf(await client.request({ type: 'STAFF_DELETE', payload: { staffId: randomUUID(), baseVersion: 1 } })),
           create: shapeOf(await client.request({ type: 'STAFF_CREATE', payload: { staff: { id: ownDeleted, name: 'copy' } } })),
+          // A batch refused by its second operation: the first one, a create, is rolled back.
+          batch: shapeOf(await client.request(batchOf({ op: 'update', staffId: randomUUID(), baseVersion: 1, changes: { name: 'x' } }))),
+          batchDelete: shapeOf(await client.request(batchOf({ op: 'delete', staffId: randomUUID(), baseVersion: 1 }))),
+          batchCreate: shapeOf(await client.request({ type: 'STAFF_BATCH', payload: { operations: [{ op: 'create', staff: { id: ownDeleted, name: 'copy' } }] } })),
         };
         const probes: Array<{ kind: keyof typeof reference; what: string; frame: { type: string; payload: Record<string, unknown> } }> = [];
         for (const owner of orgs.filter((org) => org !== caller)) {
@@ -179,6 +189,9 @@ describe('tenancy: three orgs side by side', () => {
               { kind: 'update', what: 'read (a no-op naming its current value)', frame: { type: 'STAFF_UPDATE', payload: { staffId: id, baseVersion: version, changes: { name: record?.staff.name ?? 'x' } } } },
               { kind: 'delete', what: 'delete', frame: { type: 'STAFF_DELETE', payload: { staffId: id, baseVersion: version } } },
               { kind: 'create', what: 'create with its id', frame: { type: 'STAFF_CREATE', payload: { staff: { id, name: 'copy' } } } },
+              { kind: 'batch', what: 'batch updating it', frame: batchOf({ op: 'update', staffId: id, baseVersion: version, changes: { name: 'taken over' } }) },
+              { kind: 'batchDelete', what: 'batch deleting it', frame: batchOf({ op: 'delete', staffId: id, baseVersion: version }) },
+              { kind: 'batchCreate', what: 'batch creating its id', frame: { type: 'STAFF_BATCH', payload: { operations: [{ op: 'create', staff: { id, name: 'copy' } }] } } },
             );
           }
         }
@@ -204,6 +217,45 @@ describe('tenancy: three orgs side by side', () => {
       for (const client of [...org.writers, org.viewer]) expect(crossOrgFrames(org, client, orgs)).toEqual([]);
     }
   }, 300_000);
+
+  it('keeps subscriptions, department syncs and presence inside the org, for a department name two orgs share', async () => {
+    const [a, b] = [orgs[0]!, orgs[1]!];
+    const shared = `zz-secret-ward-${randomBytes(3).toString('hex')}`;
+    const unused = `never-used-${randomBytes(3).toString('hex')}`;
+    const inA = await a.writers[0]!.request({ type: 'STAFF_CREATE', payload: { staff: { name: 'zz-secret-a', department: shared } } });
+    expect(inA).toMatchObject({ type: 'ACK', change: { deptSeqs: { [shared]: 1 } } });
+    a.ids.add((inA.change as { staffId: string }).staffId);
+
+    // B's connection subscribes to the same name: it stands at 0, exactly as at a name nobody uses.
+    const watcher = b.viewer;
+    const subscribed = await watcher.request({ type: 'SUBSCRIBE', payload: { departments: [shared] } });
+    const reference = await b.writers[1]!.request({ type: 'SUBSCRIBE', payload: { departments: [unused] } });
+    expect(subscribed).toMatchObject({ type: 'SUBSCRIBED', departments: [shared], deptSeqs: { [shared]: 0 } });
+    expect(shapeOf(subscribed).replaceAll(shared, 'D')).toBe(shapeOf(reference).replaceAll(unused, 'D'));
+    expect(await watcher.request({ type: 'SYNC_REQUEST', payload: { departments: [shared] } })).toMatchObject({ mode: 'snapshot', staff: [], deptSeqs: { [shared]: 0 } });
+    expect(await watcher.request({ type: 'SYNC_REQUEST', payload: { departments: [shared], sinceDeptSeqs: { [shared]: 0 } } })).toMatchObject({ mode: 'delta', changes: [], deptSeqs: { [shared]: 0 } });
+    expect(await watcher.request({ type: 'PING' })).toMatchObject({ type: 'PONG', deptSeqs: { [shared]: 0 } });
+
+    // A's next change there (and a batch) reaches no connection of B; B's own is the first of its chain and the only frame B's watcher gets.
+    const framesBefore = watcher.frames.length;
+    await a.writers[0]!.request({ type: 'STAFF_UPDATE', payload: { staffId: (inA.change as { staffId: string }).staffId, baseVersion: 1, changes: { position: 'zz-secret moved' } } });
+    const batchA = await a.writers[0]!.request({ type: 'STAFF_BATCH', payload: { operations: [{ op: 'create', staff: { name: 'zz-secret-batch', department: shared } }] } });
+    for (const result of (batchA.results ?? []) as { staffId: string }[]) a.ids.add(result.staffId);
+    const inB = await b.writers[0]!.request({ type: 'STAFF_CREATE', payload: { staff: { name: 'own ward', department: shared } } });
+    expect(inB).toMatchObject({ type: 'ACK', change: { deptSeqs: { [shared]: 1 } } });
+    const seqB = (inB.change as { seq: number }).seq;
+    await watcher.waitFor((frame) => (frame.change as { seq?: number } | undefined)?.seq === seqB && !frame.requestId);
+    const broadcasts = watcher.frames.slice(framesBefore).filter((frame) => !frame.requestId && frame.type !== 'PRESENCE');
+    expect(broadcasts.map((frame) => (frame.change as { staff: { name: string } }).staff.name)).toEqual(['own ward']);
+
+    // Presence lists the three connections of B and no other.
+    const presence = await watcher.request({ type: 'PRESENCE_REQUEST' });
+    expect(presence).toMatchObject({ type: 'PRESENCE', event: 'snapshot' });
+    expect(new Set((presence.members as { memberId: string }[]).map((member) => member.memberId)).size).toBe(b.writers.length + 1);
+    for (const org of [a, b]) for (const client of [...org.writers, org.viewer]) expect(crossOrgFrames(org, client, orgs)).toEqual([]);
+    // Back to the whole org for the tests after this one.
+    for (const client of [watcher, b.writers[1]!]) expect(await client.request({ type: 'SUBSCRIBE', payload: {} })).toMatchObject({ type: 'SUBSCRIBED', departments: null });
+  });
 
   it("refuses a sync cursor of another org and shows none of its records", async () => {
     const [a, b] = [orgs[0]!, orgs[1]!];

@@ -1,5 +1,5 @@
 /**
- * The tenancy load: each org's writers send creates, updates and deletes over their sockets
+ * The tenancy load: each org's writers send creates, updates, deletes and batches over their sockets
  * (sequential per writer, all writers of all orgs at once), with reads in between, while direct
  * SQL writes reach each org through the webhook path. Every frame every client receives is then
  * searched for another org's org id or record id.
@@ -41,6 +41,17 @@ export function random(seed: number): () => number {
 
 const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
 
+/** A batch's results: versions kept (its changes reach the writer too, in STAFF_BATCH frames before the ACK). */
+function applyBatchAck(org: TenantOrg, reply: Frame, operations: ReadonlyArray<Record<string, unknown>>): void {
+  (reply.results as Array<{ op: string; staffId: string; version: number }>).forEach((result, i) => {
+    org.ids.add(result.staffId);
+    const operation = operations[i]!;
+    const known = org.live.get(result.staffId)?.staff ?? {};
+    const staff = operation.op === 'create' ? (operation.staff as Record<string, unknown>) : { ...known, ...(operation.changes as Record<string, unknown>) };
+    org.live.set(result.staffId, { version: result.version, staff });
+  });
+}
+
 function applyAck(org: TenantOrg, writer: TestClient, reply: Frame): void {
   const change = reply.change as { seq: number; op: string; staffId: string; version: number; staff: Record<string, unknown> } | null;
   if (!change) return;
@@ -58,7 +69,17 @@ export async function writeLoad(org: TenantOrg, writer: TestClient, count: numbe
   for (let i = 0; i < count; i++) {
     const r = rnd();
     let frame: { type: string; payload: Record<string, unknown> };
-    if (org.live.size < 6 || r < 0.16) {
+    if (r > 0.92 && org.live.size >= 6) {
+      // 2–4 operations: creates and updates of live records at their current version.
+      const operations = Array.from({ length: 2 + Math.floor(rnd() * 3) }, (_, k): Record<string, unknown> => {
+        if (k === 0 || rnd() < 0.4) return { op: 'create', staff: { name: `${org.orgId} batch ${i}.${k}`, position: 'Porter' } };
+        const id = pick();
+        return { op: 'update', staffId: id, baseVersion: org.live.get(id)!.version, changes: { position: `batch ${i}.${k}` } };
+      });
+      // One record twice in a batch would need the first result's version: keep each record once.
+      const seen = new Set<unknown>();
+      frame = { type: 'STAFF_BATCH', payload: { operations: operations.filter((operation) => operation.op === 'create' || (!seen.has(operation.staffId) && seen.add(operation.staffId))) } };
+    } else if (org.live.size < 6 || r < 0.16) {
       const staff = { name: `${org.orgId} staff ${i}`, position: ['Nurse', 'Doctor', 'Porter'][i % 3], ...(rnd() < 0.5 ? { id: randomUUID() } : {}) };
       frame = { type: 'STAFF_CREATE', payload: { staff } };
     } else if (r < 0.22 && org.live.size > 12) {
@@ -73,7 +94,8 @@ export async function writeLoad(org: TenantOrg, writer: TestClient, count: numbe
     const reply = await writer.request(frame);
     figures.writes += 1;
     bump(figures.outcomes, reply.type === 'ERROR' ? `ERROR ${String(reply.code)}` : `${String(reply.type)} ${frame.type}${reply.merged ? ' merged' : ''}${reply.type === 'ACK' && reply.change === null ? ' no-op' : ''}`);
-    if (reply.type === 'ACK') applyAck(org, writer, reply);
+    if (reply.type === 'ACK' && Array.isArray(reply.results)) applyBatchAck(org, reply, frame.payload.operations as Array<Record<string, unknown>>);
+    else if (reply.type === 'ACK') applyAck(org, writer, reply);
     else if (reply.code === 'VERSION_CONFLICT' && reply.current) {
       const current = reply.current as { id: string; version: number };
       org.live.set(current.id, { version: current.version, staff: current as Record<string, unknown> });
