@@ -16,6 +16,7 @@ import {
   pongFrame,
   subscribedFrame,
   syncResponseFrame,
+  syncResponseFrames,
   type PresenceFrame,
   type ServerFrame,
 } from './protocol/server-frames';
@@ -117,6 +118,10 @@ export function createMessageService({ staffStore, connections, onDegraded, onIn
           throw new StaffSyncError('FORBIDDEN', 'a token limited to departments syncs by departments: give payload.departments');
         }
         checkAllowed(identity, frame.payload?.departments ?? []);
+        if (frame.payload?.stream) {
+          const frames = syncResponseFrames(frame.requestId, await staffStore.syncStream(ctx, frame.payload));
+          return { reply: frames.at(-1)!, beforeReply: frames.slice(0, -1) };
+        }
         return { reply: syncResponseFrame(frame.requestId, await staffStore.sync(ctx, frame.payload)) };
       case 'PRESENCE_REQUEST': {
         // Watching first: a member joining while the org is read is then either listed or announced.

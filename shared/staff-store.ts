@@ -26,6 +26,7 @@ import {
   latestSeqsSchema,
   departmentPageSchema,
   pageSchema,
+  streamSchema,
   toBatchResult,
   toWriteResult,
   writeResultSchema,
@@ -64,6 +65,11 @@ export interface StaffStore {
   batch(ctx: StaffContext, requestId: string, operations: readonly BatchOperation[]): Promise<BatchResult>;
   /** One page; `cursor` when `hasMore`. */
   sync(ctx: StaffContext, request: SyncRequest): Promise<SyncPage>;
+  /**
+   * Up to `streamMaxPages` pages from ONE read, in order (a sync by departments: its one page);
+   * the last has `cursor` when `hasMore`.
+   */
+  syncStream(ctx: StaffContext, request: SyncRequest): Promise<SyncPage[]>;
   /** The org's latest committed `seq` (0 when none). */
   latestSeq(orgId: string): Promise<number>;
   /** The org's latest `seq` and every department's latest seq, read together (docs/protocol.md §7.8). */
@@ -87,6 +93,8 @@ export interface StaffStoreOptions {
   readonly pageMaxRows?: number;
   /** Most bytes of a sync page's records/changes JSON (keeps frames under 128 KB). @default the SQL default (100000) */
   readonly pageMaxBytes?: number;
+  /** Most pages of one streamed read (`syncStream`). @default the SQL default (64) */
+  readonly streamMaxPages?: number;
 }
 
 /**
@@ -129,6 +137,8 @@ export function createStaffStore(options: StaffStoreOptions): StaffStore {
     ...(options.pageMaxBytes === undefined ? {} : { p_max_bytes: options.pageMaxBytes }),
   };
 
+  const streamLimits = { ...pageLimits, ...(options.streamMaxPages === undefined ? {} : { p_max_pages: options.streamMaxPages }) };
+
   type Page = z.output<typeof pageSchema> & { readonly deptSeqs?: Record<string, number> };
 
   /**
@@ -148,12 +158,37 @@ export function createStaffStore(options: StaffStoreOptions): StaffStore {
     };
   }
 
-  async function page<F extends 'staff_changes' | 'staff_snapshot'>(ctx: StaffContext, fn: F, args: Omit<StaffFunctionArgs<F>, 'p_org_id'>): Promise<SyncPage> {
-    const result = await call(fn, { p_org_id: ctx.orgId, ...args, ...pageLimits } as StaffFunctionArgs<F>, pageSchema);
-    return toSyncPage(result, fn, (afterId) =>
+  /** An org sync page as the wire's, its cursor binding the org. */
+  const orgPage = (ctx: StaffContext, fn: StaffFunction, result: Page): SyncPage =>
+    toSyncPage(result, fn, (afterId) =>
       encodeCursor(ctx.orgId, afterId === undefined ? { mode: 'delta', seq: result.seq } : { mode: 'snapshot', seq: result.seq, afterId }),
     );
+
+  async function page<F extends 'staff_changes' | 'staff_snapshot'>(ctx: StaffContext, fn: F, args: Omit<StaffFunctionArgs<F>, 'p_org_id'>): Promise<SyncPage> {
+    return orgPage(ctx, fn, await call(fn, { p_org_id: ctx.orgId, ...args, ...pageLimits } as StaffFunctionArgs<F>, pageSchema));
   }
+
+  async function pages<F extends 'staff_changes_stream' | 'staff_snapshot_stream'>(ctx: StaffContext, fn: F, args: Omit<StaffFunctionArgs<F>, 'p_org_id'>): Promise<SyncPage[]> {
+    const { pages: results } = await call(fn, { p_org_id: ctx.orgId, ...args, ...streamLimits } as StaffFunctionArgs<F>, streamSchema);
+    return results.map((result) => orgPage(ctx, fn, result));
+  }
+
+  /** Where an org sync starts: a snapshot (from a cursor's position), or a delta. */
+  function orgStart(ctx: StaffContext, request: SyncRequest): { delta: number } | { snapshotSeq?: number; afterId?: string } {
+    if (request?.cursor !== undefined) {
+      const cursor = decodeCursor(ctx.orgId, request.cursor);
+      if (cursor.mode === 'delta') return { delta: cursor.seq };
+      if (cursor.mode !== 'snapshot') throw invalidCursor();
+      return { snapshotSeq: cursor.seq, afterId: cursor.afterId };
+    }
+    return request?.sinceSeq !== undefined ? { delta: request.sinceSeq } : {};
+  }
+
+  /** A snapshot seq the org never reached can only come from an altered cursor. */
+  const fromCursor = <T>(read: Promise<T>): Promise<T> =>
+    read.catch((error: unknown) => {
+      throw isStaffSyncError(error) && error.code === 'VALIDATION_FAILED' ? invalidCursor(error) : error;
+    });
 
   /** One page of a sync by departments, its cursor binding them. */
   async function departmentPage(ctx: StaffContext, departments: string[], from: { since: Record<string, number> } | { positions?: Record<string, number>; afterId?: string }): Promise<SyncPage> {
@@ -201,17 +236,17 @@ export function createStaffStore(options: StaffStoreOptions): StaffStore {
       toBatchResult(await call('staff_batch', { ...orgArgs(ctx, requestId), p_operations: operations }, batchResultSchema)),
     async sync(ctx, request) {
       if (request?.departments !== undefined) return departmentSync(ctx, { ...request, departments: request.departments });
-      if (request?.cursor !== undefined) {
-        const cursor = decodeCursor(ctx.orgId, request.cursor);
-        if (cursor.mode === 'delta') return page(ctx, 'staff_changes', { p_since_seq: cursor.seq });
-        if (cursor.mode !== 'snapshot') throw invalidCursor();
-        // A snapshot seq the org never reached can only come from an altered cursor.
-        return page(ctx, 'staff_snapshot', { p_snapshot_seq: cursor.seq, p_after_id: cursor.afterId }).catch((error: unknown) => {
-          throw isStaffSyncError(error) && error.code === 'VALIDATION_FAILED' ? invalidCursor(error) : error;
-        });
-      }
-      if (request?.sinceSeq !== undefined) return page(ctx, 'staff_changes', { p_since_seq: request.sinceSeq });
-      return page(ctx, 'staff_snapshot', {});
+      const start = orgStart(ctx, request);
+      if ('delta' in start) return page(ctx, 'staff_changes', { p_since_seq: start.delta });
+      if (start.afterId === undefined) return page(ctx, 'staff_snapshot', {});
+      return fromCursor(page(ctx, 'staff_snapshot', { p_snapshot_seq: start.snapshotSeq, p_after_id: start.afterId }));
+    },
+    async syncStream(ctx, request) {
+      if (request?.departments !== undefined) return [await departmentSync(ctx, { ...request, departments: request.departments })];
+      const start = orgStart(ctx, request);
+      if ('delta' in start) return pages(ctx, 'staff_changes_stream', { p_since_seq: start.delta });
+      if (start.afterId === undefined) return pages(ctx, 'staff_snapshot_stream', {});
+      return fromCursor(pages(ctx, 'staff_snapshot_stream', { p_snapshot_seq: start.snapshotSeq, p_after_id: start.afterId }));
     },
     latestSeq: (orgId) => call('staff_latest_seq', { p_org_id: orgId }, latestSeqSchema),
     latestSeqs: (orgId) => call('staff_latest_seqs', { p_org_id: orgId }, latestSeqsSchema),

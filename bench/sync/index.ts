@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { startLocalSupabase } from '../../infra/local/db';
 import { localSettings } from '../../infra/local/settings';
-import { syncResponseFrame, type SyncPage } from '../../shared/protocol/server-frames';
+import { syncResponseFrame, syncResponseFrames, type SyncPage } from '../../shared/protocol/server-frames';
 import { createStaffStore, type SyncRequest } from '../../shared/staff-store';
 import { fmt, kb } from '../lib/format';
 import { median } from '../lib/stats';
@@ -19,6 +19,8 @@ const FRAME_LIMIT_BYTES = 128 * 1024;
 interface Walk {
   readonly ms: number;
   readonly pages: number;
+  /** RPC calls (one per page unless streamed). */
+  readonly calls?: number;
   readonly rows: number;
   readonly frameBytes: number[];
 }
@@ -64,6 +66,27 @@ export const sync: Bench = {
         }
         return { ms: performance.now() - start, pages: frameBytes.length, rows: count, frameBytes };
       };
+      /** The same sync streamed: one SYNC_REQUEST {stream: true} answers the pages of one read, as consecutive frames. */
+      const streamWalk = async (first: SyncRequest, label: string): Promise<Walk> => {
+        const frameBytes: number[] = [];
+        let count = 0;
+        let calls = 0;
+        const start = performance.now();
+        let request: SyncRequest = first;
+        for (;;) {
+          const pages = await store.syncStream(ctx, request);
+          calls += 1;
+          for (const frame of syncResponseFrames('bench-sync-request-id', pages)) {
+            frameBytes.push(Buffer.byteLength(JSON.stringify(frame)));
+            count += (frame.staff?.length ?? 0) + (frame.changes?.length ?? 0);
+          }
+          const last = pages.at(-1)!;
+          if (!last.hasMore || !last.cursor) break;
+          request = { cursor: last.cursor };
+          progress(`${label}: read ${calls + 1}`);
+        }
+        return { ms: performance.now() - start, pages: frameBytes.length, rows: count, frameBytes, calls };
+      };
       const raw = async (sql: string): Promise<{ ms: number; bytes: number }> => {
         const start = performance.now();
         const { rows: [row] } = await supabase.query<{ json: string | null }>(sql, [orgId]);
@@ -100,11 +123,15 @@ export const sync: Bench = {
       const rawSnapshot = await repeat(() => raw('select json_agg(s order by s.id)::text as json from public.staff s where s.org_id = $1'));
       const rawSnapshotWire = await repeat(() => raw('select json_agg(public.staff_to_wire(s) order by s.id)::text as json from public.staff s where s.org_id = $1'));
       const sqlSnapshot = await repeat(() => sqlWalk('staff_snapshot'));
+      progress('streamed snapshot reads');
+      const streamedSnapshot = await repeat(() => streamWalk(undefined, 'streamed snapshot'));
       progress('delta walks');
       const delta = await repeat(() => walk({ sinceSeq: 0 }, 'delta'));
       progress('raw delta queries');
       const rawDelta = await repeat(() => raw('select json_agg(c order by c.seq)::text as json from public.staff_changes c where c.org_id = $1 and c.seq > 0'));
       const sqlDelta = await repeat(() => sqlWalk('staff_changes'));
+      progress('streamed delta reads');
+      const streamedDelta = await repeat(() => streamWalk({ sinceSeq: 0 }, 'streamed delta'));
       const rawDeltaWire = await repeat(() => raw('select json_agg(public.staff_change_to_wire(c) order by c.seq)::text as json from public.staff_changes c where c.org_id = $1 and c.seq > 0'));
 
       const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
@@ -121,6 +148,8 @@ export const sync: Bench = {
         deltaPages: delta.pages, deltaMaxPageBytes: Math.max(...delta.frameBytes), deltaMs: delta.ms, deltaBytes: sum(delta.frameBytes),
         sqlSnapshotMs: sqlSnapshot.ms, sqlDeltaMs: sqlDelta.ms,
         rawDeltaMs: rawDelta.ms, rawDeltaWireMs: rawDeltaWire.ms, deltaRatio: delta.ms / rawDelta.ms,
+        streamedSnapshotMs: streamedSnapshot.ms, streamedSnapshotRatio: streamedSnapshot.ms / rawSnapshot.ms, streamedSnapshotMaxFrameBytes: Math.max(...streamedSnapshot.frameBytes),
+        streamedDeltaMs: streamedDelta.ms, streamedDeltaRatio: streamedDelta.ms / rawDelta.ms, streamedDeltaMaxFrameBytes: Math.max(...streamedDelta.frameBytes),
       };
       const verdict = (w: Walk, floor: { ms: number }): string =>
         `${fmt(w.ms / floor.ms)}× the raw query (≤ 2×: ${w.ms <= 2 * floor.ms ? 'met' : 'missed'}), largest frame ${kb(Math.max(...w.frameBytes))} (all ≤ 128 KB: ${Math.max(...w.frameBytes) <= FRAME_LIMIT_BYTES ? 'met' : 'MISSED'})`;
@@ -132,10 +161,12 @@ export const sync: Bench = {
             columns: ['read', 'rows', 'pages', 'frame p50', 'frame max', 'total bytes', 'total time', 'per page', 'raw json_agg', 'ratio'],
             rows: [
               walkRow('snapshot (SYNC_REQUEST {})', snapshot, rawSnapshot),
+              walkRow(`  streamed (SYNC_REQUEST {stream: true}), ${streamedSnapshot.calls} read(s)`, streamedSnapshot, rawSnapshot),
               sqlRow('  SQL only: staff_snapshot() pages in-process', sqlSnapshot, rawSnapshot),
               rawRow('  raw: json_agg(row) in one query', rawSnapshot, rows),
               rawRow('  raw: json_agg(staff_to_wire(row))', rawSnapshotWire, rows),
               walkRow('delta (SYNC_REQUEST {sinceSeq: 0})', delta, rawDelta),
+              walkRow(`  streamed (SYNC_REQUEST {sinceSeq: 0, stream: true}), ${streamedDelta.calls} read(s)`, streamedDelta, rawDelta),
               sqlRow('  SQL only: staff_changes() pages in-process', sqlDelta, rawDelta),
               rawRow('  raw: json_agg(change) in one query', rawDelta, rows),
               rawRow('  raw: json_agg(staff_change_to_wire(change))', rawDeltaWire, rows),
@@ -143,8 +174,9 @@ export const sync: Bench = {
           },
         ],
         notes: [
-          `Snapshot: ${verdict(snapshot, rawSnapshot)}.`,
-          `Delta: ${verdict(delta, rawDelta)}.`,
+          `Snapshot: page by page ${verdict(snapshot, rawSnapshot)}; streamed ${verdict(streamedSnapshot, rawSnapshot)}.`,
+          `Delta: page by page ${verdict(delta, rawDelta)}; streamed ${verdict(streamedDelta, rawDelta)}.`,
+          'Streamed: one RPC answers up to 64 pages from one statement (the SDK asks for this); a snapshot joins the wire text stored at each write (staff_snapshot_rows), a delta converts the log rows in that one statement.',
           `Where the time goes: the SQL functions alone take ${fmt(sqlSnapshot.ms, 'ms')} (snapshot) and ${fmt(sqlDelta.ms, 'ms')} (delta) of the walks' ${fmt(snapshot.ms, 'ms')} and ${fmt(delta.ms, 'ms')}; the rest is HTTP, postgrest-js and the adapter's validation of each page.`,
           'Frame bytes are whole SYNC_RESPONSE frames as the message Lambda posts them. The raw query runs in-process on the same PGlite (no HTTP, no paging, no wire conversion for json_agg(row)); the wire-form rows show what converting every row costs by itself.',
           'What limits it: each page is one RPC round trip (HTTP + postgrest-js + a fresh transaction) plus the per-row conversion to wire form in SQL; larger pages (up to the 128 KB frame limit) mean fewer round trips. PGlite is single-threaded WebAssembly; a real Postgres is faster per row.',

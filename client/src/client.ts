@@ -94,8 +94,8 @@ export class StaffSyncClient {
       gapTimeoutMs: this.options.gapTimeoutMs,
       maxAttempts: this.options.maxWriteAttempts,
       retryDelay,
-      request: async (payload) => {
-        const reply = await this.requests.read({ type: 'SYNC_REQUEST', requestId: uuid(), payload });
+      request: async (payload, part) => {
+        const reply = await this.requests.read({ type: 'SYNC_REQUEST', requestId: uuid(), payload }, part);
         if (reply.type !== 'SYNC_RESPONSE') throw new StaffSyncClientError('BAD_FRAME', `expected SYNC_RESPONSE, got ${reply.type}`);
         return reply;
       },

@@ -60,6 +60,7 @@ const CHECKS: Record<string, (frame: Json) => boolean> = {
     optional(f.changes, isArrayOf(isChange)) &&
     optional(f.staff, isArrayOf(isStaff)) &&
     optional(f.cursor, isString) &&
+    optional(f.continued, (value) => value === true) &&
     optional(f.requestId, isString),
   PRESENCE: (f) =>
     f.event === 'leave'

@@ -16,6 +16,8 @@ export type ReplyFrame = AckFrame | BatchAckFrame | SyncResponseFrame | Exclude<
 interface Entry {
   readonly frame: ClientFrame & { requestId: string };
   readonly write: boolean;
+  /** A streamed read: the frames that say `continued`, each as it comes (the last one settles). */
+  readonly part?: (frame: SyncResponseFrame) => void;
   /** Attempts that ended without an answer or with `UPSTREAM_UNAVAILABLE`. */
   failures: number;
   timer?: ReturnType<typeof setTimeout>;
@@ -51,8 +53,8 @@ export class Requests {
   }
 
   /** Resolves with the reply (SYNC_RESPONSE or PONG); an ERROR reply rejects. */
-  read(frame: ClientFrame & { requestId: string }): Promise<ReplyFrame> {
-    return this.start(frame, false);
+  read(frame: ClientFrame & { requestId: string }, part?: (frame: SyncResponseFrame) => void): Promise<ReplyFrame> {
+    return this.start(frame, false, part);
   }
 
   /** Settles the request a reply belongs to; false when none is waiting for it. */
@@ -61,6 +63,12 @@ export class Requests {
     if (!entry) return false;
     clearTimeout(entry.timer);
     entry.timer = undefined;
+    if (entry.part && frame.type === 'SYNC_RESPONSE' && frame.continued) {
+      // Each frame of a stream restarts the wait: a long stream is not a late one.
+      entry.timer = setTimeout(() => this.timedOut(entry), this.options.timeoutMs);
+      entry.part(frame);
+      return true;
+    }
     if (frame.type !== 'ERROR') {
       this.finish(entry).resolve(frame);
       return true;
@@ -104,9 +112,9 @@ export class Requests {
     }
   }
 
-  private start(frame: ClientFrame & { requestId: string }, write: boolean): Promise<ReplyFrame> {
+  private start(frame: ClientFrame & { requestId: string }, write: boolean, part?: (frame: SyncResponseFrame) => void): Promise<ReplyFrame> {
     return new Promise((resolve, reject) => {
-      const entry: Entry = { frame, write, failures: 0, resolve, reject };
+      const entry: Entry = { frame, write, failures: 0, resolve, reject, ...(part ? { part } : {}) };
       this.pending.set(frame.requestId, entry);
       if (write) this.writesChanged();
       this.transmit(entry);

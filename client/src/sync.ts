@@ -18,7 +18,8 @@ export interface SynchronizerDeps {
   readonly gapTimeoutMs: number;
   /** Attempts of one sync that time out or meet `UPSTREAM_UNAVAILABLE` before it gives up. */
   readonly maxAttempts: number;
-  request(payload: SyncPayload): Promise<SyncResponseFrame>;
+  /** One SYNC_REQUEST; the frames of a streamed reply before its last go to `part`, in order. */
+  request(payload: SyncPayload, part: (page: SyncResponseFrame) => void): Promise<SyncResponseFrame>;
   /** Resolves when a socket is open; rejects once the client is closed. */
   whenOpen(): Promise<void>;
   retryDelay(attempt: number): number;
@@ -155,30 +156,37 @@ export class Synchronizer {
     const { state } = this.deps;
     const { generation } = this;
     const { departments } = state;
+    // A cursor is valid only with the departments it was made for; an org sync streams its pages.
+    const ask = (payload: SyncPayload): SyncPayload => (departments ? { departments, ...payload } : { ...payload, stream: true });
     let payload: SyncPayload = this.baseline ? this.since() : departments ? { departments } : {};
-    // A cursor is valid only with the departments it was made for.
-    const pageAfter = (cursor: string): SyncPayload => (departments ? { departments, cursor } : { cursor });
     for (;;) {
-      const page = await this.deps.request(payload);
+      let next: SyncPayload | undefined;
+      const take = (page: SyncResponseFrame): void => {
+        if (generation === this.generation) next = this.take(page);
+      };
+      const last = await this.deps.request(ask(payload), take);
       if (generation !== this.generation) throw RESTART;
-      if (page.mode === 'snapshot') {
-        if (!state.inSnapshot) state.beginSnapshot();
-        state.addSnapshotPage(page.staff ?? []);
-        if (page.hasMore && page.cursor) {
-          payload = pageAfter(page.cursor);
-          continue;
-        }
-        const taken = state.finishSnapshot(page);
-        this.baseline = true;
-        this.deps.changed();
-        if (taken.length > 0) this.deps.taken(taken);
-        payload = this.since();
-        continue;
-      }
-      this.baseline = true;
-      this.ingest(page.changes ?? []);
-      if (!page.hasMore || !page.cursor) return;
-      payload = pageAfter(page.cursor);
+      take(last);
+      if (next === undefined) return;
+      payload = next;
     }
+  }
+
+  /** Applies one page; returns what to ask for next (a cursor, the delta after a snapshot), or undefined once caught up. */
+  private take(page: SyncResponseFrame): SyncPayload | undefined {
+    const { state } = this.deps;
+    if (page.mode === 'snapshot') {
+      if (!state.inSnapshot) state.beginSnapshot();
+      state.addSnapshotPage(page.staff ?? []);
+      if (page.hasMore && page.cursor) return { cursor: page.cursor };
+      const taken = state.finishSnapshot(page);
+      this.baseline = true;
+      this.deps.changed();
+      if (taken.length > 0) this.deps.taken(taken);
+      return this.since();
+    }
+    this.baseline = true;
+    this.ingest(page.changes ?? []);
+    return page.hasMore && page.cursor ? { cursor: page.cursor } : undefined;
   }
 }

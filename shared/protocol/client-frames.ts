@@ -90,6 +90,8 @@ const syncPayloadSchema = z
   .strictObject(
     {
       sinceSeq: z.optional(integerSchema(0)),
+      /** Answer every page of one read as consecutive frames (docs/protocol.md §7.4), not one page per request. */
+      stream: z.optional(z.boolean({ error: fieldError('true or false') })),
       departments: z.optional(departmentsSchema.check(z.minLength(1, { error: 'must name at least one department' }))),
       sinceDeptSeqs: z.optional(sinceDeptSeqsSchema),
       cursor: z.optional(

@@ -82,6 +82,8 @@ export const syncResponseFrameSchema = z.object({
   deptSeqs: z.optional(deptSeqsCountSchema),
   hasMore: z.boolean(),
   cursor: z.optional(z.string()),
+  /** A streamed sync: the next page of this reply follows in another frame (docs/protocol.md §7.4). */
+  continued: z.optional(z.literal(true)),
 });
 
 /** One connection of the org: `memberId` is stable for the connection's life and reveals nothing of it. */
@@ -216,7 +218,7 @@ export function batchBroadcastFrames(changes: readonly Change[], maxBytes: numbe
 }
 
 /** One page of a sync, as the staff store returns it. */
-export type SyncPage = Omit<SyncResponseFrame, 'type' | 'requestId'>;
+export type SyncPage = Omit<SyncResponseFrame, 'type' | 'requestId' | 'continued'>;
 
 export function syncResponseFrame(requestId: string | undefined, page: SyncPage): SyncResponseFrame {
   const frame: SyncResponseFrame = { type: 'SYNC_RESPONSE', mode: page.mode, seq: page.seq, hasMore: page.hasMore };
@@ -227,6 +229,10 @@ export function syncResponseFrame(requestId: string | undefined, page: SyncPage)
   if (page.cursor !== undefined) frame.cursor = page.cursor;
   return frame;
 }
+
+/** The frames of a streamed sync, in order: every one but the last says the reply `continued`. */
+export const syncResponseFrames = (requestId: string | undefined, pages: readonly SyncPage[]): SyncResponseFrame[] =>
+  pages.map((page, i) => (i < pages.length - 1 ? { ...syncResponseFrame(requestId, page), continued: true } : syncResponseFrame(requestId, page)));
 
 /** `seq` is the org's latest committed change (0 when it has none); `deptSeqs` only for a subscription to departments. */
 export function pongFrame(requestId: string | undefined, seq: number, now: Date = new Date(), deptSeqs?: Record<string, number>): PongFrame {

@@ -18,6 +18,8 @@ export interface StaffDatabase {
       staff_batch: Fn<WriteArgs & { p_operations: unknown }>;
       staff_changes: Fn<{ p_org_id: string; p_since_seq: number } & PageLimits>;
       staff_snapshot: Fn<{ p_org_id: string; p_snapshot_seq?: number; p_after_id?: string } & PageLimits>;
+      staff_changes_stream: Fn<{ p_org_id: string; p_since_seq: number; p_max_pages?: number } & PageLimits>;
+      staff_snapshot_stream: Fn<{ p_org_id: string; p_snapshot_seq?: number; p_after_id?: string; p_max_pages?: number } & PageLimits>;
       staff_latest_seq: Fn<{ p_org_id: string }>;
       staff_latest_seqs: Fn<{ p_org_id: string }>;
       staff_department_changes: Fn<{ p_org_id: string; p_departments: string[]; p_since: Record<string, number> } & PageLimits>;

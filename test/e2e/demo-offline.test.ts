@@ -89,7 +89,7 @@ browserSuite('demo page offline')('the demo page keeps its state in IndexedDB', 
     await page.reload();
     await row('Grace Hopper').waitFor();
 
-    expect(syncRequests[0]).toEqual({ sinceSeq: 1 });
+    expect(syncRequests[0]).toEqual({ sinceSeq: 1, stream: true });
     expect(syncRequests.filter((payload) => payload.sinceSeq === undefined && payload.cursor === undefined)).toEqual([]);
     expect(await row('Ada Lovelace').count()).toBe(1);
     expect(await page.textContent('#seq')).toBe('2');

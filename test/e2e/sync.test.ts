@@ -59,6 +59,30 @@ describe('resync: delta, snapshot, PONG and database writes (docs/protocol.md §
     expect(delta.at(-1)!.seq).toBe(seqs.at(-1));
   });
 
+  /** The frames of one streamed reply: every one that says continued, then the last. */
+  async function streamed(payload: Record<string, unknown>): Promise<Frame[]> {
+    const requestId = `stream-${Math.random().toString(36).slice(2)}`;
+    reader.send({ type: 'SYNC_REQUEST', requestId, payload: { ...payload, stream: true } });
+    await reader.waitFor((frame) => frame.requestId === requestId && frame.continued === undefined);
+    const frames = reader.frames.filter((frame) => frame.requestId === requestId);
+    for (const frame of frames) expect(Buffer.byteLength(JSON.stringify(frame))).toBeLessThanOrEqual(FRAME_LIMIT);
+    expect(frames.slice(0, -1).every((frame) => frame.type === 'SYNC_RESPONSE' && frame.continued === true && frame.hasMore === true)).toBe(true);
+    return frames;
+  }
+
+  it('streams a snapshot and a delta: the pages of one read as frames of one reply, the same records and changes as page by page', async () => {
+    const snapshot = await streamed({});
+    expect(snapshot.length).toBeGreaterThan(1);
+    expect(snapshot.at(-1)).toMatchObject({ type: 'SYNC_RESPONSE', mode: 'snapshot', hasMore: false });
+    const byPage = (await pages({})).flatMap((page) => page.staff as unknown[]);
+    expect(snapshot.flatMap((frame) => frame.staff as unknown[])).toEqual(byPage);
+
+    const delta = await streamed({ sinceSeq: 0 });
+    expect(delta.at(-1)).toMatchObject({ mode: 'delta', hasMore: false });
+    const byDeltaPage = (await pages({ sinceSeq: 0 })).flatMap((page) => page.changes as unknown[]);
+    expect(delta.flatMap((frame) => frame.changes as unknown[])).toEqual(byDeltaPage);
+  });
+
   it('answers a sinceSeq at the latest seq with an empty delta', async () => {
     const { seq } = (await reader.request({ type: 'PING' })) as unknown as { seq: number };
 

@@ -176,6 +176,27 @@ describe('reads', () => {
     expect(local).toEqual(server);
   });
 
+  it('streams a sync: the pages of one read, each but the last with hasMore, and a cursor that resumes after the last', async () => {
+    const ctx = newCtx();
+    for (const name of ['A', 'B', 'C', 'D', 'E', 'F', 'G']) await store.create(ctx, rid(), { name });
+    const streamed = createStaffStore({ url: supabase.url, serviceKey: supabase.secretKey, pageMaxRows: 2, streamMaxPages: 2 });
+
+    const first = await streamed.syncStream(ctx, undefined);
+    expect(first.map((page) => [page.mode, page.staff?.length, page.hasMore])).toEqual([['snapshot', 2, true], ['snapshot', 2, true]]);
+    const rest = await streamed.syncStream(ctx, { cursor: first.at(-1)!.cursor! });
+    expect(rest.map((page) => page.staff?.length)).toEqual([2, 1]);
+    expect(rest.at(-1)).toMatchObject({ hasMore: false });
+    expect(rest.at(-1)!.cursor).toBeUndefined();
+    const whole = (await store.sync(ctx, undefined)).staff;
+    expect([...first, ...rest].flatMap((page) => page.staff ?? [])).toEqual(whole);
+
+    const delta = await streamed.syncStream(ctx, { sinceSeq: 3 });
+    expect(delta.flatMap((page) => (page.changes ?? []).map((change) => change.seq))).toEqual([4, 5, 6, 7]);
+    expect(delta.at(-1)).toMatchObject({ mode: 'delta', seq: 7, hasMore: false });
+    const forged = encodeCursor(newCtx().orgId, { mode: 'snapshot', seq: 1, afterId: randomUUID() });
+    expect(await failure(streamed.syncStream(ctx, { cursor: forged }))).toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
   it('answers a sinceSeq ahead of the log with a snapshot', async () => {
     const ctx = newCtx();
     await store.create(ctx, rid(), { name: 'Only' });

@@ -57,10 +57,32 @@ describe('StaffSyncClient (scripted socket)', () => {
 
     const requests = socket.sentOf('SYNC_REQUEST').map((frame) => frame.payload);
 
-    expect(requests).toEqual([{}, { sinceSeq: 4 }]);
+    expect(requests).toEqual([{ stream: true }, { sinceSeq: 4, stream: true }]);
     expect(client.state).toMatchObject({ lastSeq: 4, synced: true });
     expect(client.get(record.id)).toEqual(record);
     await expect(client.ready()).resolves.toBeUndefined();
+    client.close();
+  });
+
+  it('takes a streamed reply: every frame that says continued, then the last, without asking for the pages in between', async () => {
+    const records = [staff({ n: 1 }), staff({ n: 2 }), staff({ n: 3 })];
+    const client = connect(URL_, 'token', { WebSocket: FakeSocket, requestTimeoutMs: 1000 });
+    await flush();
+    const socket = FakeSocket.last;
+    socket.open();
+    await flush();
+    const [first] = socket.sentOf('SYNC_REQUEST');
+    for (const [i, record] of records.entries()) {
+      const last = i === records.length - 1;
+      socket.receive({ type: 'SYNC_RESPONSE', requestId: first?.requestId, mode: 'snapshot', staff: [record], seq: 7, hasMore: !last, ...(last ? {} : { cursor: `c${i}`, continued: true }) });
+      await flush();
+      // The request stays open across its frames: no cursor is asked for.
+      expect(socket.sentOf('SYNC_REQUEST')).toHaveLength(last ? 2 : 1);
+    }
+    expect(socket.sentOf('SYNC_REQUEST').at(-1)?.payload).toEqual({ sinceSeq: 7, stream: true });
+    answerSync(socket, { mode: 'delta', changes: [], seq: 7, hasMore: false });
+    await client.ready();
+    expect(client.list().map((record) => record.id)).toEqual(records.map((record) => record.id));
     client.close();
   });
 
@@ -73,7 +95,7 @@ describe('StaffSyncClient (scripted socket)', () => {
     await flush();
     answerSync(socket, { mode: 'delta', changes: [change(1, a)], seq: 1, hasMore: true, cursor: 'next' });
     await flush();
-    expect(socket.sentOf('SYNC_REQUEST').at(-1)?.payload).toEqual({ cursor: 'next' });
+    expect(socket.sentOf('SYNC_REQUEST').at(-1)?.payload).toEqual({ cursor: 'next', stream: true });
     answerSync(socket, { mode: 'delta', changes: [change(2, b)], seq: 2, hasMore: false });
     await synced;
 
@@ -102,7 +124,7 @@ describe('StaffSyncClient (scripted socket)', () => {
     answerSync(socket, { mode: 'delta', changes: [change(6, { ...a, version: 2, name: 'a v2' })], seq: 6, hasMore: false });
     await flush();
 
-    expect(socket.sentOf('SYNC_REQUEST').map((frame) => frame.payload)).toEqual([{}, { cursor: 'page-2' }, { sinceSeq: 5 }]);
+    expect(socket.sentOf('SYNC_REQUEST').map((frame) => frame.payload)).toEqual([{ stream: true }, { cursor: 'page-2', stream: true }, { sinceSeq: 5, stream: true }]);
     expect(changes.map((x) => x.seq)).toEqual([6, 7]);
     expect(client.state).toMatchObject({ lastSeq: 7, synced: true });
     expect(client.list().map((x) => x.name)).toEqual(['a v2', 'Staff 2', 'Staff 3']);
@@ -117,7 +139,7 @@ describe('StaffSyncClient (scripted socket)', () => {
     await jest.advanceTimersByTimeAsync(999);
     expect(socket.sentOf('SYNC_REQUEST').length).toBe(before);
     await jest.advanceTimersByTimeAsync(1);
-    expect(socket.sentOf('SYNC_REQUEST').at(-1)?.payload).toEqual({ sinceSeq: 0 });
+    expect(socket.sentOf('SYNC_REQUEST').at(-1)?.payload).toEqual({ sinceSeq: 0, stream: true });
     answerSync(socket, { mode: 'delta', changes: [change(1, staff({ n: 1 })), change(2, staff({ n: 2 }))], seq: 2, hasMore: false });
     await flush();
 
@@ -147,7 +169,7 @@ describe('StaffSyncClient (scripted socket)', () => {
     socket.receive({ type: 'PONG', requestId: ping?.requestId, serverTime: 'now', seq: 3 });
     await flush();
 
-    expect(socket.sentOf('SYNC_REQUEST').at(-1)?.payload).toEqual({ sinceSeq: 0 });
+    expect(socket.sentOf('SYNC_REQUEST').at(-1)?.payload).toEqual({ sinceSeq: 0, stream: true });
     client.close();
   });
 
@@ -299,7 +321,7 @@ describe('StaffSyncClient (scripted socket)', () => {
     expect(next.token).toBe('token-2');
     expect(tokens).toHaveBeenLastCalledWith({ forceRefresh: false });
     expect(resent?.requestId).toBe(socket.sentOf('STAFF_CREATE')[0]?.requestId);
-    expect(next.sentOf('SYNC_REQUEST').at(-1)?.payload).toEqual({ sinceSeq: 0 });
+    expect(next.sentOf('SYNC_REQUEST').at(-1)?.payload).toEqual({ sinceSeq: 0, stream: true });
     next.receive({ type: 'ACK', requestId: resent!.requestId, change: change(1, staff({ id: resent!.payload.staff.id })) });
     await expect(created).resolves.toMatchObject({ seq: 1 });
     client.close();
@@ -591,7 +613,7 @@ describe('client.subscribe (scripted socket)', () => {
     expect(socket.sentOf('SUBSCRIBE').at(-1)?.payload).toEqual({});
     answerSubscribe(socket, null);
     await flush();
-    expect(socket.sentOf('SYNC_REQUEST').at(-1)?.payload).toEqual({});
+    expect(socket.sentOf('SYNC_REQUEST').at(-1)?.payload).toEqual({ stream: true });
     answerSync(socket, { mode: 'snapshot', staff: [staff({ n: 8, department: 'Lab' })], seq: 70, hasMore: false });
     await flush();
     answerSync(socket, { mode: 'delta', changes: [], seq: 70, hasMore: false });

@@ -29,7 +29,7 @@ async function openAndSync(seq: number, records: ReturnType<typeof staff>[] = []
   const socket = FakeSocket.last;
   socket.open();
   await flush();
-  if (Object.keys(socket.sentOf('SYNC_REQUEST').at(-1)?.payload ?? {}).length === 0) {
+  if (socket.sentOf('SYNC_REQUEST').at(-1)?.payload?.sinceSeq === undefined) {
     answerSync(socket, { mode: 'snapshot', staff: records, seq, hasMore: false });
     await flush();
   }
@@ -64,7 +64,7 @@ describe('StaffSyncClient with storage', () => {
     expect(second.state.synced).toBe(false);
 
     const next = await openAndSync(3);
-    expect(next.sentOf('SYNC_REQUEST').map((frame) => frame.payload)).toEqual([{ sinceSeq: 3 }]);
+    expect(next.sentOf('SYNC_REQUEST').map((frame) => frame.payload)).toEqual([{ sinceSeq: 3, stream: true }]);
     expect(second.state.synced).toBe(true);
     // The tombstone came along: an old broadcast of the deleted record does not bring it back.
     next.receive({ type: 'STAFF_UPDATE', change: change(2, gone) });
@@ -149,7 +149,7 @@ describe('StaffSyncClient with storage', () => {
 
     expect(errors.map((error) => error.code)).toEqual(['STORAGE_FAILED']);
     expect(errors[0]?.message).toContain('quota exceeded');
-    expect(socket.sentOf('SYNC_REQUEST').map((frame) => frame.payload)).toEqual([{}, { sinceSeq: 0 }]);
+    expect(socket.sentOf('SYNC_REQUEST').map((frame) => frame.payload)).toEqual([{ stream: true }, { sinceSeq: 0, stream: true }]);
     started.close();
   });
 
@@ -176,7 +176,7 @@ describe('StaffSyncClient with storage', () => {
     const started = client(storage);
     const socket = await openAndSync(0);
 
-    expect(socket.sentOf('SYNC_REQUEST')[0]?.payload).toEqual({});
+    expect(socket.sentOf('SYNC_REQUEST')[0]?.payload).toEqual({ stream: true });
     started.close();
   });
 
@@ -233,7 +233,7 @@ describe('StaffSyncClient with storage', () => {
       socket.open();
       await flush();
       expect(socket.sentOf('STAFF_UPDATE').map((frame) => frame.payload.changes)).toEqual([{ name: 'offline edit' }]);
-      expect(socket.sentOf('SYNC_REQUEST').map((frame) => frame.payload)).toEqual([{}]);
+      expect(socket.sentOf('SYNC_REQUEST').map((frame) => frame.payload)).toEqual([{ stream: true }]);
       whole.close();
     });
   });
