@@ -66,13 +66,14 @@ export const cost: Bench = {
 
     const extra: string[] = [];
     if (events.sync) {
-      // A full snapshot: one SYNC_REQUEST in and one SYNC_RESPONSE out per page, one message invocation each.
-      const { pages, bytes, rows } = events.sync;
-      const perSnapshot = pages * 2 * PRICES.websocketMessage.usd + pages * PRICES.lambdaRequest.usd
-        + pages * billedGbSeconds(deployment.memoryMb.message, inputs.network.rpcMs + inputs.network.postMs + events.sync.ms / pages) * PRICES.lambdaGbSecond.usd
+      // A full snapshot as the SDK streams it: per read one SYNC_REQUEST in and one message invocation
+      // (one RPC, then its pages posted one after another); one SYNC_RESPONSE out per page.
+      const { pages, bytes, rows, rpcCalls: reads } = events.sync;
+      const perSnapshot = (reads + pages) * PRICES.websocketMessage.usd + reads * PRICES.lambdaRequest.usd
+        + reads * billedGbSeconds(deployment.memoryMb.message, inputs.network.rpcMs + (pages / reads) * inputs.network.postMs + events.sync.ms / reads) * PRICES.lambdaGbSecond.usd
         + (bytes / 1024 ** 3) * PRICES.dataOutGb.usd;
       metrics.perThousandSnapshotsUsd = perSnapshot * 1000;
-      extra.push(`A full snapshot of ${rows.toLocaleString('en-US')} staff (sync bench: ${pages} pages, ${fmt(bytes / 2 ** 20, 'MB')}) costs ${usd(perSnapshot * 1000)} per 1 000 snapshots; a resync after a short disconnect is one small delta page.`);
+      extra.push(`A full snapshot of ${rows.toLocaleString('en-US')} staff (sync bench, streamed: ${pages} pages in ${reads} read(s), ${fmt(bytes / 2 ** 20, 'MB')}) costs ${usd(perSnapshot * 1000)} per 1 000 snapshots; a resync after a short disconnect is one small delta page.`);
     }
     if (events.fanout) {
       extra.push(`Large orgs: one message invocation posts ${deployment.pageSize} connections and hands each further page to a broadcaster invocation (fanout bench: ${fmt(events.fanout.postMsPerConnection, 'ms')} per connection in one invocation at C = ${events.fanout.concurrency}).`);

@@ -38,7 +38,7 @@ export interface CountedEvents {
   resync?: RequestEvents;
   /** A broadcast of one frame to a large org (the fanout bench), per connection. */
   fanout?: { readonly concurrency: number; readonly queriesPerConnection: number; readonly postMsPerConnection: number };
-  /** A full snapshot sync (the sync bench). */
+  /** A full snapshot sync as the SDK makes it (the sync bench's streamed walk): `rpcCalls` reads, one SYNC_REQUEST and one message invocation each. */
   sync?: { readonly rows: number; readonly pages: number; readonly bytes: number; readonly rpcCalls: number; readonly ms: number };
   /** Cold starts: bundle name → init ms on this machine. */
   coldstart?: Readonly<Record<string, number>>;

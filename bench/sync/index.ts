@@ -135,7 +135,7 @@ export const sync: Bench = {
       const rawDeltaWire = await repeat(() => raw('select json_agg(public.staff_change_to_wire(c) order by c.seq)::text as json from public.staff_changes c where c.org_id = $1 and c.seq > 0'));
 
       const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
-      events.sync = { rows, pages: snapshot.pages, bytes: sum(snapshot.frameBytes), rpcCalls: snapshot.pages, ms: snapshot.ms };
+      events.sync = { rows, pages: streamedSnapshot.pages, bytes: sum(streamedSnapshot.frameBytes), rpcCalls: streamedSnapshot.calls ?? streamedSnapshot.pages, ms: streamedSnapshot.ms };
       const walkRow = (label: string, w: Walk, floor: { ms: number; bytes: number }): Array<string | number> => [
         label, w.rows, w.pages, kb(median(w.frameBytes)), kb(Math.max(...w.frameBytes)), kb(sum(w.frameBytes)), fmt(w.ms, 'ms'), fmt(w.ms / w.pages, 'ms'), fmt(floor.ms, 'ms'), `${fmt(w.ms / floor.ms)}×`,
       ];
