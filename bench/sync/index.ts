@@ -176,7 +176,7 @@ export const sync: Bench = {
         notes: [
           `Snapshot: page by page ${verdict(snapshot, rawSnapshot)}; streamed ${verdict(streamedSnapshot, rawSnapshot)}.`,
           `Delta: page by page ${verdict(delta, rawDelta)}; streamed ${verdict(streamedDelta, rawDelta)}.`,
-          'Streamed: one RPC answers up to 64 pages from one statement (the SDK asks for this); a snapshot joins the wire text stored at each write (staff_snapshot_rows), a delta converts the log rows in that one statement.',
+          'Streamed: one RPC answers up to 64 pages from one statement (the SDK asks for this); both join the wire text stored at each write (staff_snapshot_rows for records, staff_change_rows for changes) instead of converting every row.',
           `Where the time goes: the SQL functions alone take ${fmt(sqlSnapshot.ms, 'ms')} (snapshot) and ${fmt(sqlDelta.ms, 'ms')} (delta) of the walks' ${fmt(snapshot.ms, 'ms')} and ${fmt(delta.ms, 'ms')}; the rest is HTTP, postgrest-js and the adapter's validation of each page.`,
           'Frame bytes are whole SYNC_RESPONSE frames as the message Lambda posts them. The raw query runs in-process on the same PGlite (no HTTP, no paging, no wire conversion for json_agg(row)); the wire-form rows show what converting every row costs by itself.',
           'What limits it: each page is one RPC round trip (HTTP + postgrest-js + a fresh transaction) plus the per-row conversion to wire form in SQL; larger pages (up to the 128 KB frame limit) mean fewer round trips. PGlite is single-threaded WebAssembly; a real Postgres is faster per row.',

@@ -2,10 +2,10 @@
 -- is answered by up to p_max_pages pages of one statement, sent as consecutive frames, instead of
 -- one round trip (HTTP, transaction, validation) per page.
 --
--- Snapshots read each record's wire text as stored when it was last written (staff_snapshot_rows,
--- kept by the change-log trigger, which computes that wire form anyway for the log), so a snapshot
--- of 10 000 records joins stored text instead of converting every row (about 2x faster on PGlite,
--- where a plpgsql loop costs ~20 us a row). Deltas convert the log's rows as before, in one statement.
+-- Streams read wire text stored when it was written, instead of converting every row: a snapshot
+-- each live record's (staff_snapshot_rows), a delta each change's (staff_change_rows), both kept by
+-- the change-log trigger, which builds those wire forms anyway. A change's text goes when the log
+-- row is pruned.
 --
 -- Pages of a stream: rows in order, each page starting with the row whose offset in the stream's
 -- JSON falls into the page's p_max_bytes window, at most p_max_rows rows; so a page holds at most
@@ -26,13 +26,50 @@ revoke all on table public.staff_snapshot_rows from public, anon, authenticated;
 insert into public.staff_snapshot_rows (org_id, id, wire, bytes)
 select s.org_id, s.id, public.staff_to_wire(s)::text, octet_length(public.staff_to_wire(s)::text) from public.staff s;
 
+create table public.staff_change_rows (
+  org_id text not null,
+  seq bigint not null,
+  wire text not null,
+  bytes integer not null,
+  constraint staff_change_rows_pkey primary key (org_id, seq)
+);
+comment on table public.staff_change_rows is
+  'Per change of the log: its wire text (staff_change_to_wire) and that text''s length; kept by staff_log_change, pruned with the log.';
+alter table public.staff_change_rows enable row level security;
+revoke all on table public.staff_change_rows from public, anon, authenticated;
+
+insert into public.staff_change_rows (org_id, seq, wire, bytes)
+select l.org_id, l.seq, public.staff_change_to_wire(l)::text, octet_length(public.staff_change_to_wire(l)::text) from public.staff_changes l;
+
+create trigger staff_change_rows_guard before insert or update or delete on public.staff_change_rows
+  for each row execute function public.staff_guard_internal_write();
+create trigger staff_change_rows_refuse_truncate before truncate on public.staff_change_rows
+  for each statement execute function public.staff_refuse_truncate();
+
+-- Pruned log rows take their wire text along (a trigger, not a foreign key: TRUNCATE of the log must
+-- still meet staff_refuse_truncate's message).
+create or replace function public.staff_change_rows_follow_prune()
+returns trigger
+language plpgsql
+security definer set search_path = public, pg_temp set lock_timeout = '3s'
+as $$
+begin
+  delete from public.staff_change_rows r using pruned p where r.org_id = p.org_id and r.seq = p.seq;
+  return null;
+end
+$$;
+
+create trigger staff_change_rows_follow_prune after delete on public.staff_changes
+  referencing old table as pruned
+  for each statement execute function public.staff_change_rows_follow_prune();
+
 create trigger staff_snapshot_rows_guard before insert or update or delete on public.staff_snapshot_rows
   for each row execute function public.staff_guard_internal_write();
 create trigger staff_snapshot_rows_refuse_truncate before truncate on public.staff_snapshot_rows
   for each statement execute function public.staff_refuse_truncate();
 
 -- As in 20251207000200, and: the record's wire text kept in staff_snapshot_rows (computed once, for the
--- log and for it).
+-- log and for it), and the change's in staff_change_rows.
 create or replace function public.staff_log_change()
 returns trigger
 language plpgsql
@@ -49,6 +86,8 @@ declare
   v_dept_seq bigint;
   v_dept_seqs jsonb := '{}';
   v_wire jsonb;
+  v_logged public.staff_changes;
+  v_change text;
 begin
   if tg_op = 'INSERT' then
     insert into public.staff_id_registry (id, org_id) values (new.id, new.org_id);
@@ -92,7 +131,10 @@ begin
     coalesce(public.staff_setting('actor'), 'db'),
     case when public.staff_setting('origin') = 'ws' then 'ws' else 'db' end,
     public.staff_setting('request_id'),
-    v_dept_seqs);
+    v_dept_seqs)
+  returning * into v_logged;
+  v_change := public.staff_change_to_wire(v_logged)::text;
+  insert into public.staff_change_rows (org_id, seq, wire, bytes) values (v_logged.org_id, v_logged.seq, v_change, octet_length(v_change));
 
   if tg_op = 'DELETE' then
     update public.staff_id_registry set deleted_at = now(), deleted_seq = v_seq where id = old.id;
@@ -220,9 +262,8 @@ begin
   select string_agg('{"mode": "delta", "changes": [' || p.items || '], "seq": ' || p.last_key || ', "hasMore": ' || p.more || '}', ', ' order by p.page)
     into v_pages
     from public.staff_stream_pages(
-      'select l.seq::text as key, l.seq as ord, l.wire, octet_length(l.wire) as bytes
-         from (select l.seq, public.staff_change_to_wire(l)::text as wire from public.staff_changes l
-                where l.org_id = $1 and l.seq > $2::bigint order by l.seq limit $3) l',
+      'select r.seq::text as key, r.seq as ord, r.wire, r.bytes from public.staff_change_rows r
+        where r.org_id = $1 and r.seq > $2::bigint order by r.seq limit $3',
       p_org_id, p_since_seq::text, p_max_bytes, p_max_rows, p_max_pages) p;
 
   return ('{"pages": [' || coalesce(v_pages, '{"mode": "delta", "changes": [], "seq": ' || p_since_seq || ', "hasMore": false}') || ']}')::json;

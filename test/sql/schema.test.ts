@@ -130,5 +130,5 @@ it('applies nothing twice, and the roles step is harmless where the roles exist 
 
 it('creates the pg_net webhook trigger only where pg_net and Vault exist', async () => {
   const { rows } = await db.query(`select tgname from pg_trigger where tgrelid = 'public.staff_changes'::regclass and not tgisinternal order by 1`);
-  expect(rows).toEqual([{ tgname: 'staff_changes_guard' }, { tgname: 'staff_changes_refuse_truncate' }]);
+  expect(rows).toEqual([{ tgname: 'staff_change_rows_follow_prune' }, { tgname: 'staff_changes_guard' }, { tgname: 'staff_changes_refuse_truncate' }]);
 });

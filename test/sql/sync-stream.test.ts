@@ -1,7 +1,7 @@
 /**
  * Streamed sync reads (supabase/migrations/20251207000400_staff_sync_stream.sql): the pages of
  * one statement cover what page-by-page reads cover, in order, each within its limits; the
- * stored wire text of every live record is exactly its wire form, whoever wrote it.
+ * stored wire text of every live record and of every change is exactly its wire form, whoever wrote it.
  */
 import type { PGlite } from '@electric-sql/pglite';
 import type { Change, Staff } from '../../shared/protocol/staff';
@@ -67,6 +67,21 @@ describe('stored wire text', () => {
     const stored = await db.query<{ id: string; wire: string; bytes: number }>('select id::text, wire, bytes from public.staff_snapshot_rows where org_id = $1 order by id', [org]);
     expect(stored.rows.map((row) => JSON.parse(row.wire))).toEqual(await wireOf(org));
     for (const row of stored.rows) expect(row.bytes).toBe(Buffer.byteLength(row.wire));
+  });
+
+  it("is the wire form of every change in the log, and leaves with the log's pruned rows", async () => {
+    const org = newOrg();
+    const [a, b] = await seedMany(org, 2);
+    await updateStaff(db, org, a!.id, 1, { department: 'Ward' });
+    await deleteStaff(db, org, b!.id, 1);
+    await db.query("update public.staff set name = 'Typed in psql' where id = $1", [a!.id]);
+    const changeRows = async () => (await db.query<{ seq: string; wire: string; bytes: number }>('select seq::text, wire, bytes from public.staff_change_rows where org_id = $1 order by seq', [org])).rows;
+    const log = (await db.query<{ wire: Change }>('select public.staff_change_to_wire(l) as wire from public.staff_changes l where l.org_id = $1 order by l.seq', [org])).rows.map((row) => row.wire);
+
+    expect((await changeRows()).map((row) => JSON.parse(row.wire))).toEqual(log);
+    for (const row of await changeRows()) expect(row.bytes).toBe(Buffer.byteLength(row.wire));
+    await callFn(db, 'staff_prune_log', { p_keep_days: 0, p_keep_changes: 2 });
+    expect((await changeRows()).map((row) => Number(row.seq))).toEqual([4, 5]);
   });
 
   it('refuses a direct write', async () => {
