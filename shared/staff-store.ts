@@ -169,7 +169,7 @@ export function createStaffStore(options: StaffStoreOptions): StaffStore {
   }
 
   async function pages<F extends 'staff_changes_stream' | 'staff_snapshot_stream'>(ctx: StaffContext, fn: F, args: Omit<StaffFunctionArgs<F>, 'p_org_id'>): Promise<SyncPage[]> {
-    const { pages: results } = await call(fn, { p_org_id: ctx.orgId, ...args, ...streamLimits } as StaffFunctionArgs<F>, streamSchema);
+    const results = await call(fn, { p_org_id: ctx.orgId, ...args, ...streamLimits } as StaffFunctionArgs<F>, streamSchema);
     return results.map((result) => orgPage(ctx, fn, result));
   }
 

@@ -36,8 +36,8 @@ export const snapshotPageSchema = z.object({
 });
 
 export const pageSchema = z.discriminatedUnion('mode', [deltaPageSchema, snapshotPageSchema]);
-/** The pages of one read (staff_snapshot_stream, staff_changes_stream), in order. */
-export const streamSchema = z.object({ pages: z.array(pageSchema).check(z.minLength(1)) });
+/** The pages of one read (staff_snapshot_stream, staff_changes_stream: one row each), in order. */
+export const streamSchema = z.array(pageSchema).check(z.minLength(1));
 /** A page of a sync by departments: the org's page shapes, and where each department stands after it. */
 export const departmentPageSchema = z.discriminatedUnion('mode', [
   z.extend(deltaPageSchema, { deptSeqs: deptSeqsPositionsSchema }),

@@ -148,6 +148,15 @@ export async function callFn<T = unknown>(
   args: Readonly<Record<string, unknown>> = {},
   role = 'service_role',
 ): Promise<T> {
+  return (await runCall<T>(db, name, args, role, (call) => `select ${call} as result`))[0]!;
+}
+
+/** As `callFn`, for a function that returns a set: its rows, in order. */
+export async function callSetFn<T = unknown>(db: PGlite, name: string, args: Readonly<Record<string, unknown>> = {}, role = 'service_role'): Promise<T[]> {
+  return runCall<T>(db, name, args, role, (call) => `select result from ${call} with ordinality as r (result, n) order by n`);
+}
+
+async function runCall<T>(db: PGlite, name: string, args: Readonly<Record<string, unknown>>, role: string, sqlOf: (call: string) => string): Promise<T[]> {
   const types = await parameterTypes(db, name);
   const names = Object.keys(args);
   const params = names.map((arg) => {
@@ -161,8 +170,8 @@ export async function callFn<T = unknown>(
   try {
     return await db.transaction(async (tx) => {
       await tx.exec(`set local role ${role}`);
-      const { rows } = await tx.query<{ result: T }>(`select public.${name}(${list}) as result`, params);
-      return rows[0]!.result;
+      const { rows } = await tx.query<{ result: T }>(sqlOf(`public.${name}(${list})`), params);
+      return rows.map((row) => row.result);
     });
   } catch (error) {
     throw SqlError.from(error);

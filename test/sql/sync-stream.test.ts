@@ -1,11 +1,11 @@
 /**
- * Streamed sync reads (supabase/migrations/20251207000400_staff_sync_stream.sql): the pages of
+ * Streamed sync reads (supabase/migrations/20251207000400_staff_sync_stream.sql, …0500_staff_stream_json.sql): the pages of
  * one statement cover what page-by-page reads cover, in order, each within its limits; the
  * stored wire text of every live record and of every change is exactly its wire form, whoever wrote it.
  */
 import type { PGlite } from '@electric-sql/pglite';
 import type { Change, Staff } from '../../shared/protocol/staff';
-import { callFn, freshDb, sqlErrorOf } from '../helpers/pglite';
+import { callFn, callSetFn, freshDb, sqlErrorOf } from '../helpers/pglite';
 import { deleteStaff, newOrg, seedStaff, updateStaff } from './support';
 
 let db: PGlite;
@@ -28,7 +28,7 @@ interface Page {
 }
 
 const snapshotStream = (org: string, limits: { afterId?: string; maxBytes?: number; maxRows?: number; maxPages?: number } = {}) =>
-  callFn<{ pages: Page[] }>(db, 'staff_snapshot_stream', {
+  callSetFn<Page>(db, 'staff_snapshot_stream', {
     p_org_id: org,
     ...(limits.afterId ? { p_after_id: limits.afterId } : {}),
     ...(limits.maxBytes ? { p_max_bytes: limits.maxBytes } : {}),
@@ -37,7 +37,7 @@ const snapshotStream = (org: string, limits: { afterId?: string; maxBytes?: numb
   });
 
 const changesStream = (org: string, sinceSeq: number, limits: { maxBytes?: number; maxRows?: number; maxPages?: number } = {}) =>
-  callFn<{ pages: Page[] }>(db, 'staff_changes_stream', {
+  callSetFn<Page>(db, 'staff_changes_stream', {
     p_org_id: org,
     p_since_seq: sinceSeq,
     ...(limits.maxBytes ? { p_max_bytes: limits.maxBytes } : {}),
@@ -64,7 +64,7 @@ describe('stored wire text', () => {
     await deleteStaff(db, org, b!.id, 1);
     await db.query("update public.staff set name = 'Typed in psql' where id = $1", [c!.id]);
 
-    const stored = await db.query<{ id: string; wire: string; bytes: number }>('select id::text, wire, bytes from public.staff_snapshot_rows where org_id = $1 order by id', [org]);
+    const stored = await db.query<{ id: string; wire: string; bytes: number }>('select id::text, wire::text as wire, bytes from public.staff_snapshot_rows where org_id = $1 order by id', [org]);
     expect(stored.rows.map((row) => JSON.parse(row.wire))).toEqual(await wireOf(org));
     for (const row of stored.rows) expect(row.bytes).toBe(Buffer.byteLength(row.wire));
   });
@@ -75,7 +75,7 @@ describe('stored wire text', () => {
     await updateStaff(db, org, a!.id, 1, { department: 'Ward' });
     await deleteStaff(db, org, b!.id, 1);
     await db.query("update public.staff set name = 'Typed in psql' where id = $1", [a!.id]);
-    const changeRows = async () => (await db.query<{ seq: string; wire: string; bytes: number }>('select seq::text, wire, bytes from public.staff_change_rows where org_id = $1 order by seq', [org])).rows;
+    const changeRows = async () => (await db.query<{ seq: string; wire: string; bytes: number }>('select seq::text, wire::text as wire, bytes from public.staff_change_rows where org_id = $1 order by seq', [org])).rows;
     const log = (await db.query<{ wire: Change }>('select public.staff_change_to_wire(l) as wire from public.staff_changes l where l.org_id = $1 order by l.seq', [org])).rows.map((row) => row.wire);
 
     expect((await changeRows()).map((row) => JSON.parse(row.wire))).toEqual(log);
@@ -96,7 +96,7 @@ describe('staff_snapshot_stream', () => {
     const org = newOrg();
     await seedMany(org, 40);
     const maxBytes = 3000;
-    const { pages } = await snapshotStream(org, { maxBytes, maxRows: 6 });
+    const pages = await snapshotStream(org, { maxBytes, maxRows: 6 });
 
     expect(pages.flatMap((page) => page.staff!)).toEqual((await wireOf(org)).sort(byId));
     expect(pages.length).toBeGreaterThan(4);
@@ -114,18 +114,46 @@ describe('staff_snapshot_stream', () => {
     const org = newOrg();
     await seedMany(org, 30);
     const first = await snapshotStream(org, { maxRows: 4, maxPages: 3 });
-    const last = first.pages.at(-1)!;
+    const last = first.at(-1)!;
 
-    expect(first.pages).toHaveLength(3);
+    expect(first.map((page) => page.staff!.length)).toEqual([4, 4, 4]);
     expect(last.hasMore).toBe(true);
     expect(last.afterId).toBe(last.staff!.at(-1)!.id);
     const rest = await snapshotStream(org, { afterId: last.afterId!, maxRows: 4, maxPages: 64 });
-    expect([...first.pages, ...rest.pages].flatMap((page) => page.staff!)).toEqual((await wireOf(org)).sort(byId));
-    expect(rest.pages.at(-1)!.hasMore).toBe(false);
+    expect([...first, ...rest].flatMap((page) => page.staff!)).toEqual((await wireOf(org)).sort(byId));
+    expect(rest.at(-1)!.hasMore).toBe(false);
+  });
+
+  it('ends a page with each record larger than the byte limit, and leaves no page empty, across reads of p_max_pages', async () => {
+    const org = newOrg();
+    await seedMany(org, 21);
+    const all = (await wireOf(org)).sort(byId);
+    const maxBytes = 450;
+    const read: Page[] = [];
+    let afterId: string | undefined;
+    for (let reads = 0; reads < 30; reads += 1) {
+      const pages = await snapshotStream(org, { maxBytes, maxPages: 4, ...(afterId ? { afterId } : {}) });
+      read.push(...pages);
+      const last = pages.at(-1)!;
+      if (!last.hasMore) break;
+      afterId = last.afterId!;
+    }
+
+    expect(read.flatMap((page) => page.staff!)).toEqual(all);
+    for (const page of read) {
+      expect(page.staff!.length).toBeGreaterThanOrEqual(1);
+      if (page.staff!.length > 1) expect(bytesOf(page.staff!.slice(0, -1))).toBeLessThanOrEqual(maxBytes);
+    }
+    const oversized = all.filter((record) => bytesOf([record]) > maxBytes);
+    expect(oversized.length).toBeGreaterThan(0);
+    for (const record of oversized) {
+      const page = read.find((candidate) => candidate.staff!.some((item) => item.id === record.id))!;
+      expect(page.staff!.at(-1)!.id).toBe(record.id);
+    }
   });
 
   it('answers one empty page for an org without records', async () => {
-    expect(await snapshotStream(newOrg())).toEqual({ pages: [{ mode: 'snapshot', staff: [], seq: 0, hasMore: false, afterId: null }] });
+    expect(await snapshotStream(newOrg())).toEqual([{ mode: 'snapshot', staff: [], seq: 0, hasMore: false, afterId: null }]);
   });
 
   it('refuses limits below 1', async () => {
@@ -139,7 +167,7 @@ describe('staff_changes_stream', () => {
     const org = newOrg();
     const [a] = await seedMany(org, 12);
     await updateStaff(db, org, a!.id, 1, { name: 'Renamed' });
-    const { pages } = await changesStream(org, 2, { maxBytes: 2000, maxRows: 5 });
+    const pages = await changesStream(org, 2, { maxBytes: 2000, maxRows: 5 });
     const log = (await db.query<{ wire: Change }>('select public.staff_change_to_wire(l) as wire from public.staff_changes l where l.org_id = $1 and l.seq > 2 order by l.seq', [org])).rows.map((row) => row.wire);
 
     expect(pages.flatMap((page) => page.changes!)).toEqual(log);
@@ -150,9 +178,9 @@ describe('staff_changes_stream', () => {
   it('answers an empty delta at the latest seq, and snapshot pages for a seq ahead of it', async () => {
     const org = newOrg();
     await seedMany(org, 3);
-    expect(await changesStream(org, 3)).toEqual({ pages: [{ mode: 'delta', changes: [], seq: 3, hasMore: false }] });
+    expect(await changesStream(org, 3)).toEqual([{ mode: 'delta', changes: [], seq: 3, hasMore: false }]);
     const ahead = await changesStream(org, 9);
-    expect(ahead.pages.map((page) => page.mode)).toEqual(['snapshot']);
-    expect(ahead.pages[0]!.staff).toHaveLength(3);
+    expect(ahead.map((page) => page.mode)).toEqual(['snapshot']);
+    expect(ahead[0]!.staff).toHaveLength(3);
   });
 });
