@@ -26,12 +26,13 @@ import {
   latestSeqsSchema,
   departmentPageSchema,
   pageSchema,
-  streamSchema,
+  streamContract,
   toBatchResult,
   toWriteResult,
   writeResultSchema,
   type BatchResult,
   type LatestSeqs,
+  type ResultContract,
   type WriteResult,
 } from './staff-store/results';
 
@@ -118,7 +119,7 @@ export function createStaffStore(options: StaffStoreOptions): StaffStore {
   const timeoutMs = options.timeoutMs ?? DEFAULT_STAFF_STORE_TIMEOUT_MS;
   const rest = createStaffStoreClient(options.url, options.serviceKey, timeoutMs, options.fetch);
 
-  async function call<F extends StaffFunction, T>(fn: F, args: StaffFunctionArgs<F>, schema: z.ZodMiniType<T>, signal?: AbortSignal): Promise<T> {
+  async function call<F extends StaffFunction, T>(fn: F, args: StaffFunctionArgs<F>, schema: ResultContract<T>, signal?: AbortSignal): Promise<T> {
     const builder = rest.rpc(fn, args);
     const { data, error, status } = await (signal ? builder.abortSignal(signal) : builder);
     if (error) throw toStaffSyncError(fn, { error, status });
@@ -169,7 +170,7 @@ export function createStaffStore(options: StaffStoreOptions): StaffStore {
   }
 
   async function pages<F extends 'staff_changes_stream' | 'staff_snapshot_stream'>(ctx: StaffContext, fn: F, args: Omit<StaffFunctionArgs<F>, 'p_org_id'>): Promise<SyncPage[]> {
-    const results = await call(fn, { p_org_id: ctx.orgId, ...args, ...streamLimits } as StaffFunctionArgs<F>, streamSchema);
+    const results = await call(fn, { p_org_id: ctx.orgId, ...args, ...streamLimits } as StaffFunctionArgs<F>, streamContract);
     return results.map((result) => orgPage(ctx, fn, result));
   }
 

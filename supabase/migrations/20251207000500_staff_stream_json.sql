@@ -110,7 +110,7 @@ drop function public.staff_stream_pages(text, text, text, integer, integer, inte
 -- are cut over narrow rows (order key and length), which stop one page past p_max_pages; only the
 -- rows of the pages sent are read with their wire form. The arguments naming SQL are the callers'
 -- own, never a client's. work_mem holds those rows' sort (p_max_pages pages of ~p_max_bytes) in
--- memory instead of temporary files.
+-- memory instead of temporary files, as it holds the stream functions' result rows.
 create function public.staff_stream_pages(
   p_table text, p_ord text, p_ord_type text, p_org_id text, p_from text, p_max_bytes integer, p_max_rows integer, p_max_pages integer)
 returns table (items json, last_key text, more boolean)
@@ -157,7 +157,7 @@ create function public.staff_snapshot_stream(
   p_max_bytes integer default 100000, p_max_rows integer default 1000, p_max_pages integer default 64)
 returns setof json
 language plpgsql stable
-security definer set search_path = public, pg_temp set lock_timeout = '3s'
+security definer set search_path = public, pg_temp set lock_timeout = '3s' set work_mem = '16MB'
 as $$
 declare
   v_seq bigint;
@@ -190,7 +190,7 @@ create function public.staff_changes_stream(
   p_org_id text, p_since_seq bigint, p_max_bytes integer default 100000, p_max_rows integer default 1000, p_max_pages integer default 64)
 returns setof json
 language plpgsql stable
-security definer set search_path = public, pg_temp set lock_timeout = '3s'
+security definer set search_path = public, pg_temp set lock_timeout = '3s' set work_mem = '16MB'
 as $$
 declare
   v_latest bigint := 0;

@@ -6,8 +6,9 @@ import { randomUUID } from 'node:crypto';
 import type { LocalSupabase } from '../../infra/local/db';
 import { StaffSyncError } from '../../shared/errors';
 import type { Change, Staff } from '../../shared/protocol/staff';
-import { createStaffStore, type StaffContext, type StaffStore, type SyncPage } from '../../shared/staff-store';
+import { createStaffStore, createStaffStoreClient, type StaffContext, type StaffStore, type SyncPage } from '../../shared/staff-store';
 import { encodeCursor } from '../../shared/staff-store/cursor';
+import { validate } from '../../shared/staff-store/stream-pages.validator';
 import { hasStaffMigrations, startTestSupabase } from '../helpers/local-supabase';
 
 if (!hasStaffMigrations()) throw new Error('supabase/migrations lacks the staff_* functions this suite exercises');
@@ -195,6 +196,19 @@ describe('reads', () => {
     expect(delta.at(-1)).toMatchObject({ mode: 'delta', seq: 7, hasMore: false });
     const forged = encodeCursor(newCtx().orgId, { mode: 'snapshot', seq: 1, afterId: randomUUID() });
     expect(await failure(streamed.syncStream(ctx, { cursor: forged }))).toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  it("answers streamed reads the compiled check passes as they are (the fast path, not zod's)", async () => {
+    const ctx = newCtx();
+    for (const name of ['A', 'B', 'C']) await store.create(ctx, rid(), { name, department: 'Ward', metadata: { shift: 'night' } });
+    await store.update(ctx, rid(), (await store.sync(ctx, undefined)).staff![0]!.id, 1, { department: null });
+    const rest = createStaffStoreClient(supabase.url, supabase.secretKey, 5000);
+    for (const args of [{ p_org_id: ctx.orgId }, { p_org_id: ctx.orgId, p_since_seq: 0 }]) {
+      const fn = 'p_since_seq' in args ? 'staff_changes_stream' : 'staff_snapshot_stream';
+      const { data, error } = await rest.rpc(fn, args as never);
+      expect(error).toBeNull();
+      expect(validate(data)).toBe(true);
+    }
   });
 
   it('answers a sinceSeq ahead of the log with a snapshot', async () => {
