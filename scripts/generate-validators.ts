@@ -1,10 +1,10 @@
 /**
- * Writes `shared/staff-store/stream-pages.validator.ts`: the zod schema of a streamed read
- * (`streamSchema`) compiled by Ajv into a standalone function. A streamed read carries up to 64
- * pages of records; zod copies every object it checks (~50 ms for 10 000 changes on these
- * machines), the compiled check reads them in place (~6 ms). The zod schema stays the one source:
- * this file derives the check from it, and a unit test fails when the committed file differs from
- * what this would write (`npm run generate:validators`).
+ * Writes `shared/staff-store/pages.validator.ts`: the zod schemas of sync pages (`pageSchema`,
+ * `departmentPageSchema`, and `streamSchema`, a streamed read of up to 64 of them) compiled by Ajv
+ * into standalone functions. zod copies every object it checks (~50 ms for 10 000 changes on these
+ * machines), the compiled checks read them in place (~6 ms). The zod schemas stay the one source:
+ * this file derives the checks from them, and a unit test fails when the committed file differs
+ * from what this would write (`npm run generate:validators`).
  *
  * The check is stricter than zod where zod would change the value: objects allow no keys beyond
  * their schema's (zod strips them) and numbers are not coerced, so whatever passes is exactly the
@@ -15,27 +15,37 @@ import standaloneCode from 'ajv/dist/standalone';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
-import { deptSeqsSchema, staffSchema } from '../shared/protocol/staff';
-import { streamSchema } from '../shared/staff-store/results';
+import { changeSchema, deptSeqsSchema, staffSchema } from '../shared/protocol/staff';
+import { departmentPageSchema, deptSeqsPositionsSchema, pageSchema, streamSchema } from '../shared/staff-store/results';
 
-export const STREAM_PAGES_VALIDATOR_PATH = join(__dirname, '..', 'shared', 'staff-store', 'stream-pages.validator.ts');
+export const PAGES_VALIDATOR_PATH = join(__dirname, '..', 'shared', 'staff-store', 'pages.validator.ts');
 
-/** The JSON Schema of each `z.custom` in the stream's schema: a custom check has none of its own. */
+/** Each compiled check's export name, and the schema it is compiled from. */
+const CHECKS = { isPageExactly: pageSchema, isDepartmentPageExactly: departmentPageSchema, isStreamExactly: streamSchema } as const;
+/** Parts the checks share, compiled once and referred to. */
+const PARTS = { staff: staffSchema, change: changeSchema } as const;
+
+/** The JSON Schema of each `z.custom` in those schemas: a custom check has none of its own. */
 const CUSTOM_SCHEMAS = new Map<unknown, Record<string, unknown>>([
   [staffSchema.shape.metadata, { type: 'object' }],
   [deptSeqsSchema, { type: 'object', additionalProperties: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } }],
+  [deptSeqsPositionsSchema, { type: 'object', additionalProperties: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } }],
 ]);
 
-export function streamPagesJsonSchema(): Record<string, unknown> {
-  const { $schema: _dialect, ...schema } = z.toJSONSchema(streamSchema, {
+/** The JSON Schemas of the checks and their parts, by name; each refers to the others by name. */
+export function pagesJsonSchemas(): Record<string, Record<string, unknown>> {
+  const registry = z.registry<{ id: string }>();
+  for (const [name, schema] of Object.entries({ ...CHECKS, ...PARTS })) registry.add(schema, { id: name });
+  const { schemas } = z.toJSONSchema(registry, {
     target: 'draft-07',
     io: 'input',
     reused: 'ref',
     unrepresentable: 'any',
+    uri: (id) => id,
     override: ({ zodSchema, jsonSchema }) => {
       if (zodSchema._zod.def.type === 'custom') {
         const custom = CUSTOM_SCHEMAS.get(zodSchema);
-        if (!custom) throw new Error('a z.custom in streamSchema has no JSON Schema in scripts/generate-validators.ts');
+        if (!custom) throw new Error('a z.custom in a page schema has no JSON Schema in scripts/generate-validators.ts');
         Object.assign(jsonSchema, custom);
       }
       if (jsonSchema.type === 'object' && jsonSchema.properties) jsonSchema.additionalProperties = false;
@@ -43,14 +53,15 @@ export function streamPagesJsonSchema(): Record<string, unknown> {
       delete jsonSchema.format;
     },
   });
-  return schema;
+  return Object.fromEntries(Object.entries(schemas).map(([name, { $schema: _dialect, ...schema }]) => [name, schema]));
 }
 
-export function streamPagesValidatorSource(): string {
+export function pagesValidatorSource(): string {
   const ajv = new Ajv({ code: { source: true, esm: true, lines: true }, strict: true, allErrors: false, messages: false, inlineRefs: false });
-  const code = standaloneCode(ajv, ajv.compile(streamPagesJsonSchema()));
+  for (const [name, schema] of Object.entries(pagesJsonSchemas())) ajv.addSchema(schema, name);
+  const code = standaloneCode(ajv, Object.fromEntries(Object.keys(CHECKS).map((name) => [name, name])));
   return [
-    '// Generated by scripts/generate-validators.ts from streamSchema (shared/staff-store/results.ts): do not edit.',
+    '// Generated by scripts/generate-validators.ts from the page schemas of shared/staff-store/results.ts: do not edit.',
     '// @ts-nocheck',
     '/* eslint-disable */',
     code,
@@ -59,6 +70,6 @@ export function streamPagesValidatorSource(): string {
 }
 
 if (require.main === module) {
-  writeFileSync(STREAM_PAGES_VALIDATOR_PATH, streamPagesValidatorSource());
-  process.stdout.write(`wrote ${STREAM_PAGES_VALIDATOR_PATH}\n`);
+  writeFileSync(PAGES_VALIDATOR_PATH, pagesValidatorSource());
+  process.stdout.write(`wrote ${PAGES_VALIDATOR_PATH}\n`);
 }

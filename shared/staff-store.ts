@@ -24,17 +24,15 @@ import {
   healthSchema,
   latestSeqSchema,
   latestSeqsSchema,
-  departmentPageSchema,
   pageSchema,
-  streamContract,
   toBatchResult,
   toWriteResult,
   writeResultSchema,
   type BatchResult,
   type LatestSeqs,
-  type ResultContract,
   type WriteResult,
 } from './staff-store/results';
+import { departmentPageContract, pageContract, streamContract, type ResultContract } from './staff-store/contracts';
 
 export type { BatchResult, LatestSeqs, WriteResult } from './staff-store/results';
 export type { SyncPage } from './protocol/server-frames';
@@ -166,7 +164,7 @@ export function createStaffStore(options: StaffStoreOptions): StaffStore {
     );
 
   async function page<F extends 'staff_changes' | 'staff_snapshot'>(ctx: StaffContext, fn: F, args: Omit<StaffFunctionArgs<F>, 'p_org_id'>): Promise<SyncPage> {
-    return orgPage(ctx, fn, await call(fn, { p_org_id: ctx.orgId, ...args, ...pageLimits } as StaffFunctionArgs<F>, pageSchema));
+    return orgPage(ctx, fn, await call(fn, { p_org_id: ctx.orgId, ...args, ...pageLimits } as StaffFunctionArgs<F>, pageContract));
   }
 
   async function pages<F extends 'staff_changes_stream' | 'staff_snapshot_stream'>(ctx: StaffContext, fn: F, args: Omit<StaffFunctionArgs<F>, 'p_org_id'>): Promise<SyncPage[]> {
@@ -196,7 +194,7 @@ export function createStaffStore(options: StaffStoreOptions): StaffStore {
     const fn = 'since' in from ? 'staff_department_changes' : 'staff_department_snapshot';
     const result =
       'since' in from
-        ? await call('staff_department_changes', { p_org_id: ctx.orgId, p_departments: departments, p_since: from.since, ...pageLimits }, departmentPageSchema)
+        ? await call('staff_department_changes', { p_org_id: ctx.orgId, p_departments: departments, p_since: from.since, ...pageLimits }, departmentPageContract)
         : await call(
             'staff_department_snapshot',
             {
@@ -206,7 +204,7 @@ export function createStaffStore(options: StaffStoreOptions): StaffStore {
               ...(from.afterId ? { p_after_id: from.afterId } : {}),
               ...pageLimits,
             },
-            departmentPageSchema,
+            departmentPageContract,
           );
     const deptSeqs = result.deptSeqs;
     return toSyncPage(result, fn, (afterId) =>

@@ -4,13 +4,12 @@
  */
 import * as z from 'zod/mini';
 import { changeSchema, departmentSeqsSchema, deptSeqsSchema, staffSchema, type Change, type Staff } from '../protocol/staff';
-import { validate as isStreamExactly } from './stream-pages.validator';
 
 const flag = z.nullish(z.boolean());
 // bigint columns can arrive as strings
 const seq = z.coerce.number().check(z.int(), z.minimum(0));
 /** Department positions (0 allowed: a department without changes yet). */
-const deptSeqsPositionsSchema = departmentSeqsSchema(0);
+export const deptSeqsPositionsSchema = departmentSeqsSchema(0);
 
 export const writeResultSchema = z.object({
   change: z.nullable(changeSchema),
@@ -39,22 +38,6 @@ export const snapshotPageSchema = z.object({
 export const pageSchema = z.discriminatedUnion('mode', [deltaPageSchema, snapshotPageSchema]);
 /** The pages of one read (staff_snapshot_stream, staff_changes_stream: one row each), in order. */
 export const streamSchema = z.array(pageSchema).check(z.minLength(1));
-type StreamPages = z.output<typeof streamSchema>;
-
-/** What the adapter checks a result with: a zod schema, or a check as strict with a faster path. */
-export interface ResultContract<T> {
-  safeParse(data: unknown): { success: true; data: T } | { success: false; error: unknown };
-}
-
-/**
- * `streamSchema`, checked first by its compiled form (stream-pages.validator.ts, generated from it):
- * a read of up to 64 pages is checked in place instead of copied object by object. That form
- * passes only values zod returns unchanged; anything else takes zod's own path, so the result is
- * always zod's.
- */
-export const streamContract: ResultContract<StreamPages> = {
-  safeParse: (data) => (isStreamExactly(data) ? { success: true, data: data as StreamPages } : streamSchema.safeParse(data)),
-};
 /** A page of a sync by departments: the org's page shapes, and where each department stands after it. */
 export const departmentPageSchema = z.discriminatedUnion('mode', [
   z.extend(deltaPageSchema, { deptSeqs: deptSeqsPositionsSchema }),

@@ -110,12 +110,15 @@ drop function public.staff_stream_pages(text, text, text, integer, integer, inte
 -- are cut over narrow rows (order key and length), which stop one page past p_max_pages; only the
 -- rows of the pages sent are read with their wire form. The arguments naming SQL are the callers'
 -- own, never a client's. work_mem holds those rows' sort (p_max_pages pages of ~p_max_bytes) in
--- memory instead of temporary files, as it holds the stream functions' result rows.
+-- memory instead of temporary files, as it holds the stream functions' result rows. Bitmap scans
+-- are off: the plan for the next rows of one org in key order is the primary key's ordered scan,
+-- which stops after them; without statistics (a table never analysed, as on PGlite, which has no
+-- autovacuum) the planner would rather read the whole org and sort it, whatever the read needs.
 create function public.staff_stream_pages(
   p_table text, p_ord text, p_ord_type text, p_org_id text, p_from text, p_max_bytes integer, p_max_rows integer, p_max_pages integer)
 returns table (items json, last_key text, more boolean)
 language plpgsql stable
-security definer set search_path = public, pg_temp set lock_timeout = '3s' set work_mem = '16MB'
+security definer set search_path = public, pg_temp set lock_timeout = '3s' set work_mem = '16MB' set enable_bitmapscan = off
 as $$
 declare
   v_least_cost bigint := (p_max_bytes::bigint + p_max_rows - 1) / p_max_rows;
@@ -149,6 +152,45 @@ begin
 end
 $$;
 
+-- Where a snapshot stands: the org's latest seq, or p_snapshot_seq when it is one the org reached
+-- (a cursor's); any other is an altered cursor.
+create function public.staff_snapshot_seq(p_org_id text, p_snapshot_seq bigint)
+returns bigint
+language plpgsql stable
+security definer set search_path = public, pg_temp set lock_timeout = '3s'
+as $$
+declare
+  v_latest bigint := public.staff_latest_seq(p_org_id);
+begin
+  if p_snapshot_seq is null then
+    return v_latest;
+  elsif p_snapshot_seq < 0 or p_snapshot_seq > v_latest then
+    perform public.staff_raise_invalid('cursor', 'is not a cursor of this org');
+  end if;
+  return p_snapshot_seq;
+end
+$$;
+
+-- Whether the log can answer the changes after p_since_seq: false for a seq ahead of the org's
+-- latest or older than the retained log (a snapshot answers then); a negative one is refused.
+create function public.staff_delta_answers(p_org_id text, p_since_seq bigint)
+returns boolean
+language plpgsql stable
+security definer set search_path = public, pg_temp set lock_timeout = '3s'
+as $$
+declare
+  v_latest bigint := 0;
+  v_pruned bigint := 0;
+begin
+  if p_since_seq < 0 then
+    perform public.staff_raise_invalid('payload.sinceSeq', 'must be an integer >= 0');
+  end if;
+  select c.last_seq, c.pruned_through_seq into v_latest, v_pruned
+    from public.staff_org_counters c where c.org_id = p_org_id;
+  return p_since_seq is not null and p_since_seq <= coalesce(v_latest, 0) and p_since_seq >= coalesce(v_pruned, 0);
+end
+$$;
+
 -- Snapshot pages after p_after_id, from one read: one row per page, each as staff_snapshot's
 -- (mode, staff, seq, hasMore, afterId); only the last one may have hasMore with nothing after it
 -- in this answer (rows beyond p_max_pages pages).
@@ -161,17 +203,9 @@ security definer set search_path = public, pg_temp set lock_timeout = '3s' set w
 as $$
 declare
   v_seq bigint;
-  v_latest bigint;
 begin
   perform public.staff_check_stream_limits(p_max_bytes, p_max_rows, p_max_pages);
-  v_latest := public.staff_latest_seq(p_org_id);
-  if p_snapshot_seq is null then
-    v_seq := v_latest;
-  elsif p_snapshot_seq < 0 or p_snapshot_seq > v_latest then
-    perform public.staff_raise_invalid('cursor', 'is not a cursor of this org');
-  else
-    v_seq := p_snapshot_seq;
-  end if;
+  v_seq := public.staff_snapshot_seq(p_org_id, p_snapshot_seq);
 
   return query
     select json_build_object('mode', 'snapshot', 'staff', p.items, 'seq', v_seq, 'hasMore', p.more, 'afterId', case when p.more then p.last_key end)
@@ -192,19 +226,9 @@ returns setof json
 language plpgsql stable
 security definer set search_path = public, pg_temp set lock_timeout = '3s' set work_mem = '16MB'
 as $$
-declare
-  v_latest bigint := 0;
-  v_pruned bigint := 0;
 begin
   perform public.staff_check_stream_limits(p_max_bytes, p_max_rows, p_max_pages);
-  if p_since_seq < 0 then
-    perform public.staff_raise_invalid('payload.sinceSeq', 'must be an integer >= 0');
-  end if;
-  select c.last_seq, c.pruned_through_seq into v_latest, v_pruned
-    from public.staff_org_counters c where c.org_id = p_org_id;
-  v_latest := coalesce(v_latest, 0);
-  v_pruned := coalesce(v_pruned, 0);
-  if p_since_seq is null or p_since_seq > v_latest or p_since_seq < v_pruned then
+  if not public.staff_delta_answers(p_org_id, p_since_seq) then
     return query select * from public.staff_snapshot_stream(p_org_id, null, null, p_max_bytes, p_max_rows, p_max_pages);
     return;
   end if;

@@ -8,7 +8,7 @@ import { StaffSyncError } from '../../shared/errors';
 import type { Change, Staff } from '../../shared/protocol/staff';
 import { createStaffStore, createStaffStoreClient, type StaffContext, type StaffStore, type SyncPage } from '../../shared/staff-store';
 import { encodeCursor } from '../../shared/staff-store/cursor';
-import { validate } from '../../shared/staff-store/stream-pages.validator';
+import { isDepartmentPageExactly, isPageExactly, isStreamExactly } from '../../shared/staff-store/pages.validator';
 import { hasStaffMigrations, startTestSupabase } from '../helpers/local-supabase';
 
 if (!hasStaffMigrations()) throw new Error('supabase/migrations lacks the staff_* functions this suite exercises');
@@ -198,16 +198,23 @@ describe('reads', () => {
     expect(await failure(streamed.syncStream(ctx, { cursor: forged }))).toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
-  it("answers streamed reads the compiled check passes as they are (the fast path, not zod's)", async () => {
+  it("answers pages the compiled checks pass as they are (the fast path, not zod's)", async () => {
     const ctx = newCtx();
     for (const name of ['A', 'B', 'C']) await store.create(ctx, rid(), { name, department: 'Ward', metadata: { shift: 'night' } });
     await store.update(ctx, rid(), (await store.sync(ctx, undefined)).staff![0]!.id, 1, { department: null });
     const rest = createStaffStoreClient(supabase.url, supabase.secretKey, 5000);
-    for (const args of [{ p_org_id: ctx.orgId }, { p_org_id: ctx.orgId, p_since_seq: 0 }]) {
-      const fn = 'p_since_seq' in args ? 'staff_changes_stream' : 'staff_snapshot_stream';
+    const reads = [
+      ['staff_snapshot_stream', { p_org_id: ctx.orgId }, isStreamExactly],
+      ['staff_changes_stream', { p_org_id: ctx.orgId, p_since_seq: 0 }, isStreamExactly],
+      ['staff_snapshot', { p_org_id: ctx.orgId, p_max_rows: 2 }, isPageExactly],
+      ['staff_changes', { p_org_id: ctx.orgId, p_since_seq: 1 }, isPageExactly],
+      ['staff_department_snapshot', { p_org_id: ctx.orgId, p_departments: ['Ward'] }, isDepartmentPageExactly],
+      ['staff_department_changes', { p_org_id: ctx.orgId, p_departments: ['Ward'], p_since: { Ward: 0 } }, isDepartmentPageExactly],
+    ] as const;
+    for (const [fn, args, isExactly] of reads) {
       const { data, error } = await rest.rpc(fn, args as never);
-      expect(error).toBeNull();
-      expect(validate(data)).toBe(true);
+      expect({ fn, error }).toEqual({ fn, error: null });
+      expect({ fn, exactly: isExactly(data) }).toEqual({ fn, exactly: true });
     }
   });
 

@@ -1,14 +1,16 @@
 /**
- * The compiled check of a streamed read (shared/staff-store/stream-pages.validator.ts) is what the
- * generator makes of `streamSchema` today, and it passes only values zod passes unchanged: the
- * adapter returns such a value as it came, and sends everything else through zod.
+ * The compiled checks of sync pages (shared/staff-store/pages.validator.ts) are what the generator
+ * makes of the page schemas today, and they pass only values zod passes unchanged: the adapter
+ * returns such a value as it came, and sends everything else through zod.
  */
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { STREAM_PAGES_VALIDATOR_PATH, streamPagesValidatorSource } from '../../../scripts/generate-validators';
+import type * as z from 'zod/mini';
+import { PAGES_VALIDATOR_PATH, pagesValidatorSource } from '../../../scripts/generate-validators';
 import type { Change, Staff } from '../../../shared/protocol/staff';
-import { streamContract, streamSchema } from '../../../shared/staff-store/results';
-import { validate } from '../../../shared/staff-store/stream-pages.validator';
+import { streamContract } from '../../../shared/staff-store/contracts';
+import { isDepartmentPageExactly, isPageExactly, isStreamExactly } from '../../../shared/staff-store/pages.validator';
+import { departmentPageSchema, pageSchema, streamSchema } from '../../../shared/staff-store/results';
 
 const iso = fc.integer({ min: 1_700_000_000_000, max: 1_900_000_000_000 }).map((ms) => new Date(ms).toISOString());
 const text = fc.string({ maxLength: 12 });
@@ -57,6 +59,15 @@ const pageArb = fc.oneof(
   }),
 );
 const pagesArb = fc.array(pageArb, { minLength: 1, maxLength: 3 });
+const departmentPageArb = fc
+  .tuple(pageArb, fc.dictionary(text, fc.integer({ min: 0, max: 1_000_000 }), { maxKeys: 3 }))
+  .map(([page, deptSeqs]) => ({ ...page, deptSeqs }));
+
+const CHECKS: Array<[string, (data: unknown) => boolean, z.ZodMiniType, fc.Arbitrary<unknown>]> = [
+  ['a streamed read', isStreamExactly, streamSchema, pagesArb],
+  ['a page', isPageExactly, pageSchema, pageArb],
+  ['a department page', isDepartmentPageExactly, departmentPageSchema, departmentPageArb],
+];
 
 /** Every place in a JSON value: the path of keys and indexes that reaches it. */
 function places(value: unknown, path: Array<string | number> = []): Array<Array<string | number>> {
@@ -91,41 +102,41 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('extra' as const), key: fc.constantFrom('extra', 'seq', 'name', '__proto__'), value: fc.jsonValue({ maxDepth: 1 }) }),
 );
 
-describe('the compiled check of a streamed read', () => {
-  it('is what scripts/generate-validators.ts writes from streamSchema today (else run npm run generate:validators)', () => {
-    expect(readFileSync(STREAM_PAGES_VALIDATOR_PATH, 'utf8')).toBe(streamPagesValidatorSource());
+describe('the compiled checks of sync pages', () => {
+  it('are what scripts/generate-validators.ts writes from the page schemas today (else run npm run generate:validators)', () => {
+    expect(readFileSync(PAGES_VALIDATOR_PATH, 'utf8')).toBe(pagesValidatorSource());
   });
 
-  it('passes every read zod passes unchanged', () => {
+  it.each(CHECKS)('pass %s whenever zod passes it unchanged', (_name, check, schema, arbitrary) => {
     fc.assert(
-      fc.property(pagesArb, (pages) => {
-        const json = JSON.parse(JSON.stringify(pages)) as unknown;
-        expect(streamSchema.parse(json)).toEqual(json);
-        expect(validate(json)).toBe(true);
+      fc.property(arbitrary, (value) => {
+        const json = JSON.parse(JSON.stringify(value)) as unknown;
+        expect(schema.parse(json)).toEqual(json);
+        expect(check(json)).toBe(true);
       }),
       { numRuns: 300 },
     );
   });
 
-  it('passes a changed read only when zod passes it too and returns it unchanged', () => {
+  it.each(CHECKS)('pass %s changed anywhere only when zod passes it too and returns it unchanged', (_name, check, schema, arbitrary) => {
     let refused = 0;
     fc.assert(
       fc.property(
-        pagesArb.chain((pages) => fc.tuple(fc.constant(pages), fc.constantFrom(...places(pages)), mutationArb)),
-        ([pages, path, mutation]) => {
-          const changed = mutate(JSON.parse(JSON.stringify(pages)), path, mutation);
-          if (!validate(changed)) {
+        arbitrary.chain((value) => fc.tuple(fc.constant(value), fc.constantFrom(...places(value)), mutationArb)),
+        ([value, path, mutation]) => {
+          const changed = mutate(JSON.parse(JSON.stringify(value)), path, mutation);
+          if (!check(changed)) {
             refused += 1;
             return;
           }
-          const parsed = streamSchema.safeParse(changed);
+          const parsed = schema.safeParse(changed);
           expect(parsed.success).toBe(true);
           expect(parsed.data).toEqual(changed);
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: 1500 },
     );
-    expect(refused).toBeGreaterThan(500);
+    expect(refused).toBeGreaterThan(300);
   });
 
   it.each([
@@ -136,7 +147,7 @@ describe('the compiled check of a streamed read', () => {
   ])('leaves %s to zod, whose answer the adapter returns', (_name, change) => {
     const pages: any = [{ mode: 'snapshot', staff: fc.sample(staffArb, { numRuns: 1, seed: 3 }), seq: 7, hasMore: false, afterId: null }];
     change(pages);
-    expect(validate(pages)).toBe(false);
+    expect(isStreamExactly(pages)).toBe(false);
     expect(streamContract.safeParse(pages)).toEqual(streamSchema.safeParse(pages));
   });
 });
