@@ -176,10 +176,10 @@ export const sync: Bench = {
         notes: [
           `Snapshot: page by page ${verdict(snapshot, rawSnapshot)}; streamed ${verdict(streamedSnapshot, rawSnapshot)}.`,
           `Delta: page by page ${verdict(delta, rawDelta)}; streamed ${verdict(streamedDelta, rawDelta)}.`,
-          'Streamed: one RPC answers up to 64 pages from one statement (the SDK asks for this); both join the wire text stored at each write (staff_snapshot_rows for records, staff_change_rows for changes) instead of converting every row.',
-          `Where the time goes: the SQL functions alone take ${fmt(sqlSnapshot.ms, 'ms')} (snapshot) and ${fmt(sqlDelta.ms, 'ms')} (delta) of the walks' ${fmt(snapshot.ms, 'ms')} and ${fmt(delta.ms, 'ms')}; the rest is HTTP, postgrest-js and the adapter's validation of each page.`,
+          'Streamed: one RPC answers up to 64 pages from one statement (the SDK asks for this). Every read, streamed or page by page, joins the wire form stored at each write (staff_snapshot_rows for records, staff_change_rows for changes, json) instead of converting every row, and the adapter checks pages with their compiled schemas before zod (shared/staff-store/contracts.ts).',
+          `Where the time goes: the SQL functions alone take ${fmt(sqlSnapshot.ms, 'ms')} (snapshot) and ${fmt(sqlDelta.ms, 'ms')} (delta) of the page-by-page walks' ${fmt(snapshot.ms, 'ms')} and ${fmt(delta.ms, 'ms')}; the rest is one RPC round trip per page (HTTP, a transaction, JSON parsing, the check).`,
           'Frame bytes are whole SYNC_RESPONSE frames as the message Lambda posts them. The raw query runs in-process on the same PGlite (no HTTP, no paging, no wire conversion for json_agg(row)); the wire-form rows show what converting every row costs by itself.',
-          'What limits it: each page is one RPC round trip (HTTP + postgrest-js + a fresh transaction) plus the per-row conversion to wire form in SQL; larger pages (up to the 128 KB frame limit) mean fewer round trips. PGlite is single-threaded WebAssembly; a real Postgres is faster per row.',
+          'What limits it: page by page, each page is one RPC round trip; streamed, what remains beyond the SQL is moving the read over HTTP and parsing it (JSON.parse of several MB), then building and serialising the frames. PGlite is single-threaded WebAssembly; a real Postgres is faster per row.',
         ],
       };
     } finally {
