@@ -5,12 +5,16 @@
 -- p_max_rows, and always at least one. Here a running sum finds that prefix over narrow rows (order
 -- key and length); only its rows are read with their wire form.
 
--- One page of p_table (staff_snapshot_rows or staff_change_rows) after p_from in order of p_ord: its
--- rows as a JSON array (null when none remain), its last key, and whether rows remain after it.
--- The arguments naming SQL are the callers' own, never a client's. Bitmap scans are off as in
--- staff_stream_pages (20251207000500): a page reads only its own rows in key order.
+-- One page of stored wire forms: p_source names the candidates, a query of (ord, bytes) in order of
+-- ord, at most $3 rows, reading $1 (the org), $2 (the key after which it starts, text or null), $4
+-- (departments) and $5 (positions) as it needs; p_table (staff_snapshot_rows or staff_change_rows)
+-- holds their wire forms by p_ord. Answers the page's rows as a JSON array (null when none
+-- remain), its last key, and whether rows remain after it. The arguments naming SQL are the
+-- callers' own, never a client's. Bitmap scans are off as in staff_stream_pages
+-- (20251207000500): a page reads only its own rows in key order.
 create function public.staff_page_rows(
-  p_table text, p_ord text, p_ord_type text, p_org_id text, p_from text, p_max_bytes integer, p_max_rows integer)
+  p_source text, p_table text, p_ord text, p_org_id text, p_from text, p_departments text[], p_since jsonb,
+  p_max_bytes integer, p_max_rows integer)
 returns table (items json, last_key text, more boolean)
 language plpgsql stable
 security definer set search_path = public, pg_temp set lock_timeout = '3s' set enable_bitmapscan = off
@@ -21,8 +25,7 @@ begin
   return query execute format($q$
     with placed as (
       select r.ord, row_number() over o as n, sum(r.bytes + 2) over o as page_bytes, lead(r.bytes) over o as next_bytes
-        from (select t.%2$I as ord, t.bytes from public.%1$I t
-               where t.org_id = $1 and ($2 is null or t.%2$I > $2::%3$s) order by t.%2$I limit $3) r
+        from (%1$s) r
       window o as (order by r.ord rows between unbounded preceding and current row)
     ), taken as (
       select p.ord, p.next_bytes,
@@ -33,9 +36,9 @@ begin
     select json_agg(t.wire order by k.ord), max(k.ord::text) filter (where k.ends_page),
            coalesce(bool_or(k.ends_page and k.next_bytes is not null), false)
       from taken k
-      join public.%1$I t on t.org_id = $1 and t.%2$I = k.ord
-  $q$, p_table, p_ord, p_ord_type, p_max_bytes, p_max_rows)
-  using p_org_id, p_from, p_max_rows::bigint + 1;
+      join public.%2$I t on t.org_id = $1 and t.%3$I = k.ord
+  $q$, p_source, p_table, p_ord, p_max_bytes, p_max_rows)
+  using p_org_id, p_from, p_max_rows::bigint + 1, p_departments, p_since;
 end
 $$;
 
@@ -62,7 +65,10 @@ begin
   select json_build_object('mode', 'snapshot', 'staff', coalesce(p.items, '[]'), 'seq', v_seq, 'hasMore', p.more,
                             'afterId', case when p.more then p.last_key end)
     into v_page
-    from public.staff_page_rows('staff_snapshot_rows', 'id', 'uuid', p_org_id, p_after_id::text, p_max_bytes, p_max_rows) p;
+    from public.staff_page_rows(
+      'select t.id as ord, t.bytes from public.staff_snapshot_rows t
+        where t.org_id = $1 and ($2 is null or t.id > $2::uuid) order by t.id limit $3',
+      'staff_snapshot_rows', 'id', p_org_id, p_after_id::text, null, null, p_max_bytes, p_max_rows) p;
   return v_page;
 end
 $$;
@@ -85,7 +91,10 @@ begin
   select json_build_object('mode', 'delta', 'changes', coalesce(p.items, '[]'), 'seq', coalesce(p.last_key::bigint, p_since_seq),
                             'hasMore', p.more)
     into v_page
-    from public.staff_page_rows('staff_change_rows', 'seq', 'bigint', p_org_id, p_since_seq::text, p_max_bytes, p_max_rows) p;
+    from public.staff_page_rows(
+      'select t.seq as ord, t.bytes from public.staff_change_rows t
+        where t.org_id = $1 and t.seq > $2::bigint order by t.seq limit $3',
+      'staff_change_rows', 'seq', p_org_id, p_since_seq::text, null, null, p_max_bytes, p_max_rows) p;
   return v_page;
 end
 $$;

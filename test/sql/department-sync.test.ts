@@ -80,6 +80,20 @@ it('answers the changes beyond each position, a move out included, and the posit
   expect((await changes(org, ['ICU'], { ICU: 3 })).changes).toEqual([]);
 });
 
+it("never moves a department's position back for a change it brings for another department", async () => {
+  const org = await seeded();
+  const b = (await snapshot(org, ['ICU'])).staff!.find((s) => s.name === 'B')!;
+  await updateStaff(db, org, b.id, 1, { name: 'B2' });
+  // Standing at ICU 4 (B's update) and Ward 0: the move A ICU → Ward (ICU 3, Ward 2) is new in Ward only.
+  const page = await changes(org, ['ICU', 'Ward'], { ICU: 4, Ward: 0 });
+  expect(page.changes!.map((c) => [c.seq, c.deptSeqs])).toEqual([
+    [3, { Ward: 1 }],
+    [5, { ICU: 3, Ward: 2 }],
+    [6, { Ward: 3 }],
+  ]);
+  expect(page.deptSeqs).toEqual({ ICU: 4, Ward: 3 });
+});
+
 it('pages a department delta: the next page starts where the last one left each department', async () => {
   const org = await seeded();
   const seen: number[] = [];
