@@ -183,18 +183,26 @@ export function createStaffStore(options: StaffStoreOptions): StaffStore {
     return request?.sinceSeq !== undefined ? { delta: request.sinceSeq } : {};
   }
 
-  /** A snapshot seq the org never reached can only come from an altered cursor. */
+  /** A position the org (or a department) never reached can only come from an altered cursor. */
   const fromCursor = <T>(read: Promise<T>): Promise<T> =>
     read.catch((error: unknown) => {
       throw isStaffSyncError(error) && error.code === 'VALIDATION_FAILED' ? invalidCursor(error) : error;
     });
 
   /** One page of a sync by departments, its cursor binding them. */
-  async function departmentPage(ctx: StaffContext, departments: string[], from: { since: Record<string, number> } | { positions?: Record<string, number>; afterId?: string }): Promise<SyncPage> {
+  async function departmentPage(
+    ctx: StaffContext,
+    departments: string[],
+    from: { since: Record<string, number>; afterSeq?: number } | { positions?: Record<string, number>; afterId?: string },
+  ): Promise<SyncPage> {
     const fn = 'since' in from ? 'staff_department_changes' : 'staff_department_snapshot';
     const result =
       'since' in from
-        ? await call('staff_department_changes', { p_org_id: ctx.orgId, p_departments: departments, p_since: from.since, ...pageLimits }, departmentPageContract)
+        ? await call(
+            'staff_department_changes',
+            { p_org_id: ctx.orgId, p_departments: departments, p_since: from.since, ...(from.afterSeq === undefined ? {} : { p_after_seq: from.afterSeq }), ...pageLimits },
+            departmentPageContract,
+          )
         : await call(
             'staff_department_snapshot',
             {
@@ -208,7 +216,11 @@ export function createStaffStore(options: StaffStoreOptions): StaffStore {
           );
     const deptSeqs = result.deptSeqs;
     return toSyncPage(result, fn, (afterId) =>
-      encodeCursor(ctx.orgId, afterId === undefined ? { mode: 'department-delta', deptSeqs } : { mode: 'department-snapshot', deptSeqs, afterId }, departments),
+      encodeCursor(
+        ctx.orgId,
+        afterId === undefined ? { mode: 'department-delta', deptSeqs, ...(result.mode === 'delta' ? { afterSeq: result.seq } : {}) } : { mode: 'department-snapshot', deptSeqs, afterId },
+        departments,
+      ),
     );
   }
 
@@ -217,12 +229,12 @@ export function createStaffStore(options: StaffStoreOptions): StaffStore {
     if (request.sinceDeptSeqs) return departmentPage(ctx, departments, { since: request.sinceDeptSeqs });
     if (request.cursor === undefined) return departmentPage(ctx, departments, {});
     const cursor = decodeCursor(ctx.orgId, request.cursor, departments);
-    if (cursor.mode === 'department-delta') return departmentPage(ctx, departments, { since: cursor.deptSeqs });
+    if (cursor.mode === 'department-delta') {
+      const since = { since: cursor.deptSeqs, ...(cursor.afterSeq === undefined ? {} : { afterSeq: cursor.afterSeq }) };
+      return fromCursor(departmentPage(ctx, departments, since));
+    }
     if (cursor.mode !== 'department-snapshot') throw invalidCursor();
-    // Positions the departments never reached can only come from an altered cursor.
-    return departmentPage(ctx, departments, { positions: cursor.deptSeqs, afterId: cursor.afterId }).catch((error: unknown) => {
-      throw isStaffSyncError(error) && error.code === 'VALIDATION_FAILED' ? invalidCursor(error) : error;
-    });
+    return fromCursor(departmentPage(ctx, departments, { positions: cursor.deptSeqs, afterId: cursor.afterId }));
   }
 
   return {

@@ -17,14 +17,15 @@ const org = z.string().check(z.minLength(1));
 const cursorSchema = z.discriminatedUnion('m', [
   z.strictObject({ v: z.literal(1), o: org, m: z.literal('delta'), s: z.int().check(z.minimum(0)) }),
   z.strictObject({ v: z.literal(1), o: org, m: z.literal('snapshot'), s: z.int().check(z.minimum(0)), a: z.guid() }),
-  z.strictObject({ v: z.literal(1), o: org, m: z.literal('ddelta'), h: z.string(), p: positions }),
+  z.strictObject({ v: z.literal(1), o: org, m: z.literal('ddelta'), h: z.string(), p: positions, s: z.optional(z.int().check(z.minimum(0))) }),
   z.strictObject({ v: z.literal(1), o: org, m: z.literal('dsnapshot'), h: z.string(), p: positions, a: z.guid() }),
 ]);
 
 export type SyncCursor =
   | { readonly mode: 'delta'; readonly seq: number }
   | { readonly mode: 'snapshot'; readonly seq: number; readonly afterId: string }
-  | { readonly mode: 'department-delta'; readonly deptSeqs: Record<string, number> }
+  /** `afterSeq`: the org seq of the page's last change; every change the next page holds comes after it. */
+  | { readonly mode: 'department-delta'; readonly deptSeqs: Record<string, number>; readonly afterSeq?: number }
   | { readonly mode: 'department-snapshot'; readonly deptSeqs: Record<string, number>; readonly afterId: string };
 
 /** Departments in the order cursors list their positions. */
@@ -44,7 +45,7 @@ export function encodeCursor(orgId: string, cursor: SyncCursor, departments: rea
       : cursor.mode === 'snapshot'
         ? { v: 1, o: orgId, m: 'snapshot', s: cursor.seq, a: cursor.afterId }
         : cursor.mode === 'department-delta'
-          ? { v: 1, o: orgId, m: 'ddelta', h: digestOf(departments), p: listed() }
+          ? { v: 1, o: orgId, m: 'ddelta', h: digestOf(departments), p: listed(), ...(cursor.afterSeq === undefined ? {} : { s: cursor.afterSeq }) }
           : { v: 1, o: orgId, m: 'dsnapshot', h: digestOf(departments), p: listed(), a: cursor.afterId };
   return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
 }
@@ -76,5 +77,6 @@ export function decodeCursor(orgId: string, text: string, departments?: readonly
   const sorted = departments === undefined ? [] : sortedDepartments(departments);
   if (departments === undefined || data.h !== digestOf(sorted) || data.p.length !== sorted.length) throw invalidCursor();
   const deptSeqs = Object.fromEntries(sorted.map((department, i) => [department, data.p[i]!]));
-  return data.m === 'ddelta' ? { mode: 'department-delta', deptSeqs } : { mode: 'department-snapshot', deptSeqs, afterId: data.a };
+  if (data.m === 'dsnapshot') return { mode: 'department-snapshot', deptSeqs, afterId: data.a };
+  return { mode: 'department-delta', deptSeqs, ...(data.s === undefined ? {} : { afterSeq: data.s }) };
 }

@@ -22,7 +22,7 @@ export interface StaffDatabase {
       staff_snapshot_stream: Fn<{ p_org_id: string; p_snapshot_seq?: number; p_after_id?: string; p_max_pages?: number } & PageLimits>;
       staff_latest_seq: Fn<{ p_org_id: string }>;
       staff_latest_seqs: Fn<{ p_org_id: string }>;
-      staff_department_changes: Fn<{ p_org_id: string; p_departments: string[]; p_since: Record<string, number> } & PageLimits>;
+      staff_department_changes: Fn<{ p_org_id: string; p_departments: string[]; p_since: Record<string, number>; p_after_seq?: number } & PageLimits>;
       staff_department_snapshot: Fn<{ p_org_id: string; p_departments: string[]; p_positions?: Record<string, number>; p_after_id?: string } & PageLimits>;
       staff_change_at: Fn<{ p_org_id: string; p_seq: number }>;
       staff_health: Fn<Record<never, never>>;

@@ -275,7 +275,7 @@ describe('reads by departments', () => {
     expect(delta.at(-1)!.deptSeqs).toEqual({ ICU: 6, Ward: 3 });
   });
 
-  it('refuses a department cursor for other departments, an org cursor with departments, and a position ahead', async () => {
+  it('refuses a department cursor for other departments, an org cursor with departments, and a position ahead, in it or after the seq it names', async () => {
     const ctx = newCtx();
     for (const name of ['A', 'B', 'C']) await store.create(ctx, rid(), { name, department: 'ICU' });
     const { cursor } = await paged.sync(ctx, { departments: ['ICU'] });
@@ -288,6 +288,8 @@ describe('reads by departments', () => {
     expect({ code: ahead.code, path: ahead.details?.[0]?.path }).toEqual({ code: 'VALIDATION_FAILED', path: 'payload.sinceDeptSeqs' });
     const altered = encodeCursor(ctx.orgId, { mode: 'department-snapshot', deptSeqs: { ICU: 9 }, afterId: randomUUID() }, ['ICU']);
     expect((await failure(paged.sync(ctx, { departments: ['ICU'], cursor: altered }))).details?.[0]?.path).toBe('payload.cursor');
+    const beyond = encodeCursor(ctx.orgId, { mode: 'department-delta', deptSeqs: { ICU: 1 }, afterSeq: 99 }, ['ICU']);
+    expect((await failure(paged.sync(ctx, { departments: ['ICU'], cursor: beyond }))).details?.[0]?.path).toBe('payload.cursor');
   });
 });
 

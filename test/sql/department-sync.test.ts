@@ -108,6 +108,27 @@ it('pages a department delta: the next page starts where the last one left each 
   expect(since).toEqual({ ICU: 3, Ward: 3 });
 });
 
+it('reads a department delta page after the seq of the page before (its cursor), with the same pages', async () => {
+  const org = await seeded();
+  const paged = async (afterSeq: boolean) => {
+    const pages: Page[] = [];
+    let since: Record<string, number> = {};
+    let after: number | undefined;
+    for (let page = 0; page < 10; page++) {
+      const result = await changes(org, ['ICU', 'Ward'], since, { p_max_rows: 1, ...(afterSeq && after !== undefined ? { p_after_seq: after } : {}) });
+      pages.push(result);
+      since = result.deptSeqs;
+      after = result.seq;
+      if (!result.hasMore) break;
+    }
+    return pages;
+  };
+  expect(await paged(true)).toEqual(await paged(false));
+  expect((await changes(org, ['ICU', 'Ward'], {}, { p_after_seq: 5 })).changes!.map((c) => c.seq)).toEqual([6]);
+  const error = await sqlErrorOf(changes(org, ['ICU'], {}, { p_after_seq: 7 }));
+  expect({ code: error.code, details: error.details }).toEqual({ code: 'PT422', details: [{ path: 'cursor', message: 'is not a cursor of this org' }] });
+});
+
 it('refuses a position ahead of the department, and answers a snapshot once its next change was pruned', async () => {
   const org = await seeded();
   const error = await sqlErrorOf(changes(org, ['ICU'], { ICU: 4 }));
