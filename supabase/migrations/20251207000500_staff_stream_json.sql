@@ -104,18 +104,20 @@ drop function public.staff_changes_stream(text, bigint, integer, integer, intege
 drop function public.staff_snapshot_stream(text, bigint, uuid, integer, integer, integer);
 drop function public.staff_stream_pages(text, text, text, integer, integer, integer);
 
--- Packs an org's stored wire forms (p_table: staff_snapshot_rows or staff_change_rows, in order of
--- p_ord, after p_from) into pages (see the top of this file): each page's rows as a JSON array, its
--- last key, and whether rows remain after it (a later page, or rows beyond p_max_pages). The pages
--- are cut over narrow rows (order key and length), which stop one page past p_max_pages; only the
--- rows of the pages sent are read with their wire form. The arguments naming SQL are the callers'
+-- Packs stored wire forms into pages (see the top of this file): p_source names the candidates, a
+-- query of (ord, bytes) in order of ord, at most $3 rows, reading $1 (the org) and $2 (the key after
+-- which it starts, text or null); p_table (staff_snapshot_rows or staff_change_rows) holds their
+-- wire forms by p_ord. Answers each page's rows as a JSON array, its last key, and whether rows
+-- remain after it (a later page, or rows beyond p_max_pages). The pages are cut over those narrow
+-- rows, which stop one page past p_max_pages; only the rows of the pages sent are read with their
+-- wire form. The arguments naming SQL are the callers'
 -- own, never a client's. work_mem holds those rows' sort (p_max_pages pages of ~p_max_bytes) in
 -- memory instead of temporary files, as it holds the stream functions' result rows. Bitmap scans
 -- are off: the plan for the next rows of one org in key order is the primary key's ordered scan,
 -- which stops after them; without statistics (a table never analysed, as on PGlite, which has no
 -- autovacuum) the planner would rather read the whole org and sort it, whatever the read needs.
 create function public.staff_stream_pages(
-  p_table text, p_ord text, p_ord_type text, p_org_id text, p_from text, p_max_bytes integer, p_max_rows integer, p_max_pages integer)
+  p_source text, p_table text, p_ord text, p_org_id text, p_from text, p_max_bytes integer, p_max_rows integer, p_max_pages integer)
 returns table (items json, last_key text, more boolean)
 language plpgsql stable
 security definer set search_path = public, pg_temp set lock_timeout = '3s' set work_mem = '16MB' set enable_bitmapscan = off
@@ -128,8 +130,7 @@ begin
       select r.ord,
              sum(greatest(r.bytes + 2, %4$s)) over o - greatest(r.bytes + 2, %4$s) as offset_bytes,
              lag(greatest(r.bytes + 2, %4$s)) over o as cost_before
-        from (select t.%2$I as ord, t.bytes from public.%1$I t
-               where t.org_id = $1 and ($2 is null or t.%2$I > $2::%3$s) order by t.%2$I limit $3) r
+        from (%1$s) r
       window o as (order by r.ord rows between unbounded preceding and current row)
     ), paged as (
       select p.ord,
@@ -143,11 +144,11 @@ begin
     )
     select json_agg(t.wire order by m.ord), max(m.ord::text) filter (where m.ends_page), m.page < max(m.last_page)
       from marked m
-      join public.%1$I t on t.org_id = $1 and t.%2$I = m.ord
+      join public.%2$I t on t.org_id = $1 and t.%3$I = m.ord
      where m.page <= %6$s
      group by m.page
      order by m.page
-  $q$, p_table, p_ord, p_ord_type, v_least_cost, p_max_bytes, p_max_pages)
+  $q$, p_source, p_table, p_ord, v_least_cost, p_max_bytes, p_max_pages)
   using p_org_id, p_from, p_max_pages::bigint * p_max_rows + 1;
 end
 $$;
@@ -209,7 +210,10 @@ begin
 
   return query
     select json_build_object('mode', 'snapshot', 'staff', p.items, 'seq', v_seq, 'hasMore', p.more, 'afterId', case when p.more then p.last_key end)
-      from public.staff_stream_pages('staff_snapshot_rows', 'id', 'uuid', p_org_id, p_after_id::text, p_max_bytes, p_max_rows, p_max_pages) with ordinality as p (items, last_key, more, n)
+      from public.staff_stream_pages(
+        'select t.id as ord, t.bytes from public.staff_snapshot_rows t
+          where t.org_id = $1 and ($2 is null or t.id > $2::uuid) order by t.id limit $3',
+        'staff_snapshot_rows', 'id', p_org_id, p_after_id::text, p_max_bytes, p_max_rows, p_max_pages) with ordinality as p (items, last_key, more, n)
      order by p.n;
   if not found then
     return next json_build_object('mode', 'snapshot', 'staff', '[]'::json, 'seq', v_seq, 'hasMore', false, 'afterId', null);
@@ -235,7 +239,10 @@ begin
 
   return query
     select json_build_object('mode', 'delta', 'changes', p.items, 'seq', p.last_key::bigint, 'hasMore', p.more)
-      from public.staff_stream_pages('staff_change_rows', 'seq', 'bigint', p_org_id, p_since_seq::text, p_max_bytes, p_max_rows, p_max_pages) with ordinality as p (items, last_key, more, n)
+      from public.staff_stream_pages(
+        'select t.seq as ord, t.bytes from public.staff_change_rows t
+          where t.org_id = $1 and t.seq > $2::bigint order by t.seq limit $3',
+        'staff_change_rows', 'seq', p_org_id, p_since_seq::text, p_max_bytes, p_max_rows, p_max_pages) with ordinality as p (items, last_key, more, n)
      order by p.n;
   if not found then
     return next json_build_object('mode', 'delta', 'changes', '[]'::json, 'seq', p_since_seq, 'hasMore', false);
