@@ -1,12 +1,12 @@
 /**
- * DynamoDB for the local stage and the tests: dynalite (in memory, or persisted under `path`)
- * with the connections table of docs/architecture.md §4. Every record is cleared at start: every socket
+ * DynamoDB for the local stage and the tests: dynalite (in memory, or persisted under `path`) on
+ * a thread of its own (dynalite-thread.cjs), with the connections table of docs/architecture.md §4. Every record is cleared at start: every socket
  * died with the previous process. TTL is not configured (dynalite has no UpdateTimeToLive);
  * expiry is the deployed table's job, and the 410 prune's.
  */
 import { ORG_INDEX_ATTRIBUTES, ORG_INDEX_NAME } from '../../shared/connection-store';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -34,10 +34,6 @@ export interface LocalDynamo {
   readonly tableName: string;
   close(): Promise<void>;
 }
-
-type DynaliteFactory = (options: Record<string, unknown>) => Server;
-// dynalite ships no type declarations.
-const dynalite = require('dynalite') as DynaliteFactory;
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -101,24 +97,34 @@ export async function clearTable(client: DynamoDBClient, tableName: string): Pro
   } while (startKey);
 }
 
+/** Starts dynalite on its own thread (dynalite-thread.cjs); resolves once it listens. */
+async function startDynaliteThread(options: LocalDynamoOptions): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const worker = new Worker(join(__dirname, 'dynalite-thread.cjs'), {
+    workerData: { path: options.path, port: options.port ?? 0, host: options.host ?? '127.0.0.1' },
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('message', (message: { port?: number; error?: string }) =>
+      message.port ? resolve(message.port) : reject(new Error(`dynalite did not start: ${message.error}`)),
+    );
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`dynalite's thread exited (code ${code}) before listening`)));
+  });
+  worker.unref();
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closed ??= (async () => {
+      const answered = new Promise<void>((resolve) => worker.once('message', () => resolve()));
+      worker.postMessage('close');
+      await Promise.race([answered, exited]);
+      await worker.terminate();
+    })());
+  return { endpoint: `http://127.0.0.1:${port}`, close };
+}
+
 export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
   const tableName = options.tableName ?? DEFAULT_CONNECTIONS_TABLE;
-  const server = dynalite({
-    ...(options.path ? { path: options.path } : {}),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const close = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      server.close((error?: Error) => (error ? reject(error) : resolve()));
-      server.closeIdleConnections();
-    });
+  const { endpoint, close } = await startDynaliteThread(options);
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   try {
     await ensureConnectionsTable(client, tableName);
