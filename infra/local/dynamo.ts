@@ -1,8 +1,9 @@
 /**
  * DynamoDB for the local stage and the tests: dynalite (in memory, or persisted under `path`) on
- * a thread of its own (dynalite-thread.cjs), with the connections table of docs/architecture.md §4. Every record is cleared at start: every socket
- * died with the previous process. TTL is not configured (dynalite has no UpdateTimeToLive);
- * expiry is the deployed table's job, and the 410 prune's.
+ * a thread of its own (dynalite-thread.cjs), with the connections table of docs/architecture.md
+ * §4. Every record is cleared at start: every socket died with the previous process. TTL is not
+ * configured (dynalite has no UpdateTimeToLive); expiry is the deployed table's job, and the 410
+ * prune's.
  */
 import { ORG_INDEX_ATTRIBUTES, ORG_INDEX_NAME } from '../../shared/connection-store';
 import { join } from 'node:path';
@@ -103,11 +104,17 @@ async function startDynaliteThread(options: LocalDynamoOptions): Promise<{ endpo
     workerData: { path: options.path, port: options.port ?? 0, host: options.host ?? '127.0.0.1' },
   });
   const port = await new Promise<number>((resolve, reject) => {
+    const failed = (error: Error): void => settle(() => reject(error));
+    const exitedEarly = (code: number): void => failed(new Error(`dynalite's thread exited (code ${code}) before listening`));
+    const settle = (done: () => void): void => {
+      // Only while starting: a later error of the thread stays unhandled, as it was in-process.
+      worker.off('error', failed).off('exit', exitedEarly);
+      done();
+    };
     worker.once('message', (message: { port?: number; error?: string }) =>
-      message.port ? resolve(message.port) : reject(new Error(`dynalite did not start: ${message.error}`)),
+      settle(() => (message.port ? resolve(message.port) : reject(new Error(`dynalite did not start: ${message.error}`)))),
     );
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`dynalite's thread exited (code ${code}) before listening`)));
+    worker.on('error', failed).on('exit', exitedEarly);
   });
   worker.unref();
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
