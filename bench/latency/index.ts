@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { availableParallelism } from 'node:os';
 import { mintLocalToken } from '../../infra/local/tokens';
 import { fmt } from '../lib/format';
 import { startBenchStage } from '../lib/stage';
@@ -145,7 +146,7 @@ export const latency: Bench = {
             ],
           },
           {
-            title: `latency — CPU of the stage process per write, by component (${clients} at once, sampled by V8's profiler on its main thread: dynalite's thread is not in it)`,
+            title: `latency — CPU of the stage process per write, by component (${clients} at once, sampled by V8's profiler on its main thread: the threads of PGlite and dynalite are not in it)`,
             columns: ['component', 'CPU per write', 'share'],
             rows: components.slice(0, 10).map(({ component, ms }) => {
               const all = components.reduce((sum, c) => sum + c.ms, 0);
@@ -172,11 +173,11 @@ export const latency: Bench = {
         notes: [
           `Handler warnings and errors logged during the run: ${[...bench.logs.problems].map(([message, count]) => `${count} × ${message}`).join(', ') || 'none'}; the stage's event loop was delayed ${fmt(loopDelay.percentile(99) / 1e6, 'ms')} at p99 and ${fmt(loopDelay.max / 1e6, 'ms')} at worst (a stall over 3 s times every post in flight out).`,
           `Writes/s sustained: ${fmt(conc.writesPerSecond)} with ${clients} clients writing at once (closed loop), ${fmt(seq.writesPerSecond)} one at a time; ${errors} error replies. ` +
-            `CPU per write: ${fmt(concCpu.stage, 'ms')} in the stage process (gateway, handlers, RPC server, PGlite; dynalite on its own thread) + ${fmt(concCpu.clients, 'ms')} in the clients' (${fmt(seqCpu.stage, 'ms')} + ${fmt(seqCpu.clients, 'ms')} one at a time): the stage alone caps one core at ≈ ${fmt(1000 / concCpu.stage)} writes/s.`,
+            `CPU per write: ${fmt(concCpu.stage, 'ms')} in the stage process (gateway and handlers; the RPC server with PGlite, and dynalite, on threads of their own) + ${fmt(concCpu.clients, 'ms')} in the clients' (${fmt(seqCpu.stage, 'ms')} + ${fmt(seqCpu.clients, 'ms')} one at a time): the stage alone, its threads spread over this machine's ${availableParallelism()} cores, caps at ≈ ${fmt((1000 * availableParallelism()) / concCpu.stage)} writes/s.`,
           `Send → broadcast, one at a time: ${goal(seq.broadcast, floor.broadcast.p50)}; ${fmt(seq.broadcast.p50 / floor.overlapped.p50)}× the overlapped floor, max(RPC, query) + post, the message Lambda's order (≤ 1.2×: ${seq.broadcast.p50 <= 1.2 * floor.overlapped.p50 ? 'met' : 'missed'}).`,
           `Send → ACK, one at a time: ${goal(seq.ack, floor.ack.p50)} (against the ACK floor, RPC + post).`,
           `The overlapped floor counts one post, but each write posts ${clients} times (its ACK and ${clients - 1} broadcasts), all from the one process: send → broadcast p50 is ${fmt(seq.broadcast.p50 / floor.overlappedAllPosts.p50)}× max(RPC, query) + those ${clients} posts at once (${fmt(floor.overlappedAllPosts.p50, 'ms')}); the rest is the gateway's ingress (frame → handler) and delivery, which no floor here contains.`,
-          `With ${clients} writers at once the stage process is CPU-bound (one Node event loop runs the gateway, every handler, the RPC server and PGlite; dynalite has a thread of its own): requests queue, p50 send → broadcast ${fmt(conc.broadcast.p50, 'ms')}, p99 ${fmt(conc.broadcast.p99, 'ms')}. On AWS each invocation has its own CPU and Postgres serves sessions in parallel, so this is a limit of the local stage.`,
+          `With ${clients} writers at once the stage process is CPU-bound (one Node event loop runs the gateway and every handler; the RPC server with PGlite and dynalite have a thread each, on 2 cores): requests queue, p50 send → broadcast ${fmt(conc.broadcast.p50, 'ms')}, p99 ${fmt(conc.broadcast.p99, 'ms')}. On AWS each invocation has its own CPU and Postgres serves sessions in parallel, so this is a limit of the local stage.`,
           'Clients run in their own process; the stage in the bench process, which traces every outgoing call through diagnostics channels. Local durations have no network: on AWS each hop adds its round trip.',
           `What limits it: CPU. One write costs ${fmt(concCpu.stage, 'ms')} of the stage's CPU, most of it in ${components.slice(0, 3).map((c) => c.component).join(', ')} — each write makes 2 + N HTTP calls (RPC, org-index query, N posts) whose both ends run in this one process. Latency follows: the RPC (${fmt(floor.rpc.p50, 'ms')} p50 alone) is the largest hop, then the posts through the AWS SDK and the query; the org-index query runs while the RPC is in flight, and the ACK is posted as soon as the RPC returns.`,
         ],

@@ -1,7 +1,7 @@
 /**
  * The local stage: one process that runs the deployed Lambdas' handlers behind an API Gateway
  * WebSocket emulator and the HTTP routes, on embedded Supabase (PGlite + a PostgREST-compatible
- * RPC server) and dynalite. The stage composes the environment its Lambdas are given (as the
+ * RPC server) and dynalite, each on a thread of its own as the services they stand for run apart. The stage composes the environment its Lambdas are given (as the
  * stack's `environment` does) and builds them from it; it writes nothing to `process.env`
  * (except for bundles, which read it as on Lambda: see lambda-handlers.ts), so test stages are
  * calls of this one assembler with their own options.
@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Env } from '../../shared/config';
-import { startLocalSupabase, type LocalSupabase } from './db';
+import { startLocalSupabaseThread, type LocalSupabaseService } from './db';
 import { startWebhookRelay } from './db/webhook-relay';
 import { startLocalDynamo } from './dynamo';
 import { createWebSocketGateway, type WebSocketGateway } from './gateway';
@@ -50,7 +50,7 @@ export interface LocalStageOptions extends LocalStageSettings {
    * An embedded Supabase this process already runs (a test's migrated snapshot), used as the
    * stage's own, the webhook relay included; whoever started it closes it.
    */
-  readonly embeddedSupabase?: LocalSupabase;
+  readonly embeddedSupabase?: LocalSupabaseService;
   /**
    * Called with each upstream's origin before the Lambdas (and the relay, for `webhooks`) are
    * given it; the origin returned is given instead, e.g. a misbehaving proxy in front of it.
@@ -75,7 +75,7 @@ export async function startLocalStage(settings: LocalStageOptions): Promise<Loca
   try {
     const started = settings.supabase || settings.embeddedSupabase
       ? undefined
-      : await startLocalSupabase({
+      : await startLocalSupabaseThread({
           dataDir: join(settings.dataDir, 'pgdata'),
           ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : {}),
           port: 0,

@@ -40,7 +40,8 @@ export interface LocalSupabaseOptions {
   readonly log?: LocalDbLog;
 }
 
-export interface LocalSupabase {
+/** What a stage uses of an embedded Supabase, run in this process or on a thread of its own (supabase-thread-host.ts). */
+export interface LocalSupabaseService {
   /** `http://127.0.0.1:port` — SUPABASE_URL. */
   readonly url: string;
   /** The legacy service_role JWT (what `SUPABASE_SERVICE_ROLE_KEY` holds). */
@@ -52,7 +53,6 @@ export interface LocalSupabase {
   /** The Postgres socket's port (PGlite only). */
   readonly dbPort?: number;
   readonly databaseKind: 'pglite' | 'postgres';
-  readonly executor: DbExecutor;
   /** One statement as the database owner, through the same queue as RPC calls (tests, the webhook relay). */
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<{ rows: T[] }>;
   /** Several statements without parameters, as the database owner (test fixtures, throwaway functions). */
@@ -62,6 +62,11 @@ export interface LocalSupabase {
   /** A snapshot of the PGlite data folder (test fixtures); absent with DATABASE_URL. */
   dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
+}
+
+export interface LocalSupabase extends LocalSupabaseService {
+  /** The database's transactions in this process (tests hold one to make RPC calls wait). */
+  readonly executor: DbExecutor;
 }
 
 export async function startLocalSupabase(options: LocalSupabaseOptions): Promise<LocalSupabase> {

@@ -1,0 +1,85 @@
+/**
+ * Starts the embedded Supabase on a thread of its own (supabase-thread.ts) and answers for it in
+ * this process: its URL and keys, and its owner's SQL (`query`, `exec`) passed across. The stage
+ * runs its own Supabase so; tests that hold the database's transactions (`executor`) start it
+ * in their own process with startLocalSupabase.
+ */
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { LocalSupabaseOptions, LocalSupabaseService } from './local-supabase';
+import type { SupabaseThreadData, SupabaseThreadMessage, SupabaseThreadReady, SupabaseThreadRequest, ThreadError } from './supabase-thread';
+
+/** The options of startLocalSupabase; `log` is called in this process. */
+export type LocalSupabaseThreadOptions = LocalSupabaseOptions;
+
+type Pending = { resolve(result: unknown): void; reject(error: Error): void };
+type WithoutId<Request> = Request extends unknown ? Omit<Request, 'id'> : never;
+
+/** The error as thrown on the thread: its name, message and the database's fields (`code`, `detail`, …). */
+function fromThread(error: ThreadError): Error {
+  return Object.assign(new Error(error.message), error.fields, { name: error.name });
+}
+
+export async function startLocalSupabaseThread(options: LocalSupabaseThreadOptions): Promise<LocalSupabaseService> {
+  const { log, loadDataDir, ...settings } = options;
+  const tarball = loadDataDir ? await loadDataDir.arrayBuffer() : undefined;
+  const data: SupabaseThreadData = { entry: join(__dirname, 'supabase-thread.ts'), options: settings, ...(tarball ? { loadDataDir: tarball } : {}) };
+  const worker = new Worker(join(__dirname, '..', 'typescript-thread.cjs'), { workerData: data, transferList: tarball ? [tarball] : [] });
+  const pending = new Map<number, Pending>();
+  let exitedWith: number | undefined;
+
+  const ready = new Promise<SupabaseThreadReady>((resolve, reject) => {
+    const failed = (error: Error): void => {
+      worker.off('error', failed);
+      reject(error);
+    };
+    // Only while starting: a later error of the thread stays unhandled and stops the stage, as in-process.
+    worker.on('error', failed);
+    worker.on('message', (message: SupabaseThreadMessage) => {
+      if ('log' in message) return log?.(message.log);
+      if ('ready' in message || 'failed' in message) {
+        worker.off('error', failed);
+        return 'ready' in message ? resolve(message.ready) : reject(fromThread(message.failed));
+      }
+      const request = pending.get(message.id);
+      pending.delete(message.id);
+      if (pending.size === 0) worker.unref();
+      if ('error' in message) request?.reject(fromThread(message.error));
+      else request?.resolve(message.result);
+    });
+    worker.once('exit', (code) => {
+      exitedWith = code;
+      reject(new Error(`the embedded Supabase's thread exited (code ${code}) before it started`));
+      for (const request of pending.values()) request.reject(new Error(`the embedded Supabase's thread exited (code ${code})`));
+      pending.clear();
+    });
+  });
+  const service = await ready;
+  worker.unref();
+
+  let nextId = 0;
+  const call = (request: WithoutId<SupabaseThreadRequest>): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      if (exitedWith !== undefined) return reject(new Error(`the embedded Supabase's thread exited (code ${exitedWith})`));
+      const id = nextId++;
+      // An idle thread does not keep the process alive; one that owes an answer does.
+      if (pending.size === 0) worker.ref();
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ ...request, id });
+    });
+  let closed: Promise<void> | undefined;
+  const { canDump, ...identity } = service;
+  return {
+    ...identity,
+    query: async <T>(sql: string, params?: readonly unknown[]) =>
+      (await call({ op: 'query', sql, ...(params === undefined ? {} : { params }) })) as { rows: T[] },
+    exec: async (sql) => void (await call({ op: 'exec', sql })),
+    reloadSchemaCache: async () => void (await call({ op: 'reloadSchemaCache' })),
+    ...(canDump ? { dumpDataDir: async () => new Blob([(await call({ op: 'dumpDataDir' })) as ArrayBuffer]) } : {}),
+    close: () =>
+      (closed ??= (async () => {
+        await call({ op: 'close' }).catch(() => undefined);
+        await worker.terminate();
+      })()),
+  };
+}
