@@ -2,7 +2,8 @@
  * The embedded Supabase on a thread of its own (what the local stage runs): its RPC endpoint
  * answers, the owner's SQL crosses the thread both ways with the database's error fields, its
  * snapshot loads in another Supabase, its log lines reach this process, it is gone after close,
- * and a process waiting on it stays alive until the answer comes.
+ * a process waiting on it stays alive until the answer comes, and a failed start rejects with
+ * the thread's error.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,6 +56,8 @@ it('serves RPC from the thread and runs the owner SQL that exec and query pass a
 it('rejects a failed statement with the database error: its message and its SQLSTATE code', async () => {
   await expect(supabase.query('select 1 / 0')).rejects.toMatchObject({ message: 'division by zero', code: '22012' });
   await expect(supabase.exec('select * from public.t_missing')).rejects.toMatchObject({ code: '42P01' });
+  // A parameter that cannot cross the thread is refused here, before the thread sees it.
+  await expect(supabase.query('select $1 as n', [() => 1])).rejects.toThrow(/could not be cloned/);
   // The thread serves on after a failure.
   expect((await supabase.query<{ n: number }>('select 2 as n')).rows).toEqual([{ n: 2 }]);
 });
@@ -97,4 +100,10 @@ it('logs in the starting process, keeps it alive while it owes an answer, and an
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
+});
+
+it('rejects a start that fails on the thread with the error thrown there', async () => {
+  // A data folder under a regular file cannot be created.
+  const start = startLocalSupabaseThread({ dataDir: join(__filename, 'pgdata'), dbPort: false, jwtSecret: TEST_JWT_SECRET });
+  await expect(start).rejects.toMatchObject({ code: 'EEXIST', message: expect.stringContaining('supabase-thread.test.ts') });
 });

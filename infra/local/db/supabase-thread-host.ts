@@ -54,7 +54,11 @@ export async function startLocalSupabaseThread(options: LocalSupabaseThreadOptio
       pending.clear();
     });
   });
-  const service = await ready;
+  const service = await ready.catch(async (error: unknown) => {
+    // A thread that failed to start may still hold handles open; it must not keep this process alive.
+    await worker.terminate();
+    throw error;
+  });
   worker.unref();
 
   let nextId = 0;
@@ -65,7 +69,14 @@ export async function startLocalSupabaseThread(options: LocalSupabaseThreadOptio
       // An idle thread does not keep the process alive; one that owes an answer does.
       if (pending.size === 0) worker.ref();
       pending.set(id, { resolve, reject });
-      worker.postMessage({ ...request, id });
+      try {
+        worker.postMessage({ ...request, id });
+      } catch (error) {
+        // A parameter that cannot be cloned (a function, say) is the caller's error; nothing is owed then.
+        pending.delete(id);
+        if (pending.size === 0) worker.unref();
+        reject(error);
+      }
     });
   let closed: Promise<void> | undefined;
   const { canDump, ...identity } = service;
