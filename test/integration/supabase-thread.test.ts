@@ -54,7 +54,10 @@ it('serves RPC from the thread and runs the owner SQL that exec and query pass a
 });
 
 it('rejects a failed statement with the database error: its message and its SQLSTATE code', async () => {
-  await expect(supabase.query('select 1 / 0')).rejects.toMatchObject({ message: 'division by zero', code: '22012' });
+  const failed = await supabase.query('select 1 / 0').catch((error: Error) => error);
+  expect(failed).toMatchObject({ message: 'division by zero', code: '22012' });
+  // Where it failed on the thread, after where it was rebuilt here.
+  expect((failed as Error).stack).toMatch(/on the embedded Supabase's thread ---\n\s*error: division by zero\n\s*at .*pglite/);
   await expect(supabase.exec('select * from public.t_missing')).rejects.toMatchObject({ code: '42P01' });
   // A parameter that cannot cross the thread is refused here, before the thread sees it.
   await expect(supabase.query('select $1 as n', [() => 1])).rejects.toThrow(/could not be cloned/);
@@ -72,34 +75,54 @@ it('hands over a snapshot of its data folder that another Supabase starts from',
   }
 });
 
-it('logs in the starting process, keeps it alive while it owes an answer, and answers nothing once closed', async () => {
+/** Runs a script of a process of its own that imports startLocalSupabaseThread; its output lines and exit code (null: killed after `limitMs`). */
+async function runScript(body: string, limitMs = 20_000): Promise<{ lines: string[]; code: number | null }> {
   const folder = mkdtempSync(join(tmpdir(), 'staff-sync-thread-'));
   try {
-    const script = join(folder, 'waiter.ts');
-    // Nothing else holds this process open: without the pending query keeping the thread referenced, it exits before the answer.
+    const script = join(folder, 'script.ts');
     writeFileSync(
       script,
       `import { startLocalSupabaseThread } from ${JSON.stringify(resolve(__dirname, '../../infra/local/db'))};
-       (async () => {
-         const supabase = await startLocalSupabaseThread({
-           dataDir: 'memory://', dbPort: false, jwtSecret: ${JSON.stringify(TEST_JWT_SECRET)},
-           log: (line) => /applied migrations/.test(line) && process.stdout.write('logged in this process\\n'),
-         });
-         const { rows } = await supabase.query('select pg_sleep(0.3), 42 as answer');
-         process.stdout.write(JSON.stringify(rows[0].answer) + '\\n');
-         await supabase.close();
-         await supabase.query('select 1').catch((error) => process.stdout.write(error.message + '\\n'));
-       })();`,
+       const jwtSecret = ${JSON.stringify(TEST_JWT_SECRET)};
+       (async () => { ${body} })();`,
     );
     const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
     let output = '';
     child.stdout.on('data', (data: Buffer) => (output += data.toString()));
-    const code = await new Promise((resolvePromise) => child.once('exit', resolvePromise));
-    expect(output.split('\n').filter(Boolean)).toEqual(['logged in this process', '42', expect.stringMatching(/embedded Supabase's thread exited/)]);
-    expect(code).toBe(0);
+    const killer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+    const code = await new Promise<number | null>((resolvePromise) => child.once('exit', resolvePromise));
+    clearTimeout(killer);
+    return { lines: output.split('\n').filter(Boolean), code };
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
+}
+
+it('logs in the starting process, keeps it alive while it owes an answer, and answers nothing once closed', async () => {
+  // Nothing else holds this process open: without the pending query keeping the thread referenced, it exits before the answer.
+  const { lines, code } = await runScript(`
+    const supabase = await startLocalSupabaseThread({
+      dataDir: 'memory://', dbPort: false, jwtSecret,
+      log: (line) => /applied migrations/.test(line) && process.stdout.write('logged in this process\\n'),
+    });
+    const { rows } = await supabase.query('select pg_sleep(0.3), 42 as answer');
+    process.stdout.write(JSON.stringify(rows[0].answer) + '\\n');
+    await supabase.close();
+    await supabase.query('select 1').catch((error) => process.stdout.write(error.message + '\\n'));
+  `);
+  expect(lines).toEqual(['logged in this process', '42', expect.stringMatching(/embedded Supabase's thread exited/)]);
+  expect(code).toBe(0);
+});
+
+it('lets a process that never closes it exit once it owes nothing, a refused parameter included', async () => {
+  const { lines, code } = await runScript(`
+    const supabase = await startLocalSupabaseThread({ dataDir: 'memory://', dbPort: false, jwtSecret });
+    await supabase.query('select $1 as n', [() => 1]).catch((error) => process.stdout.write('refused: ' + error.name + '\\n'));
+    const { rows } = await supabase.query('select 7 as n');
+    process.stdout.write(JSON.stringify(rows[0].n) + '\\n');
+  `);
+  expect(lines).toEqual(['refused: DataCloneError', '7']);
+  expect(code).toBe(0);
 });
 
 it('rejects a start that fails on the thread with the error thrown there', async () => {

@@ -7,18 +7,21 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LocalSupabaseOptions, LocalSupabaseService } from './local-supabase';
-import type { SupabaseThreadData, SupabaseThreadMessage, SupabaseThreadReady, SupabaseThreadRequest, ThreadError } from './supabase-thread';
+import { fromThread, type SupabaseThreadData, type SupabaseThreadMessage, type SupabaseThreadReady, type SupabaseThreadRequest } from './supabase-thread-protocol';
 
-/** The options of startLocalSupabase; `log` is called in this process. */
+/**
+ * The options of startLocalSupabase; `log` is called in this process. Values cross the thread
+ * by structured clone: rows and parameters arrive as plain data (a `Buffer` as a `Uint8Array`,
+ * no prototypes, no `toJSON`), errors as plain `Error`s. An idle thread does not keep the process
+ * alive (its servers are on the thread).
+ */
 export type LocalSupabaseThreadOptions = LocalSupabaseOptions;
+
+/** How long close() waits for the thread to close its database before terminating it. */
+const CLOSE_WAIT_MS = 5000;
 
 type Pending = { resolve(result: unknown): void; reject(error: Error): void };
 type WithoutId<Request> = Request extends unknown ? Omit<Request, 'id'> : never;
-
-/** The error as thrown on the thread: its name, message and the database's fields (`code`, `detail`, …). */
-function fromThread(error: ThreadError): Error {
-  return Object.assign(new Error(error.message), error.fields, { name: error.name });
-}
 
 export async function startLocalSupabaseThread(options: LocalSupabaseThreadOptions): Promise<LocalSupabaseService> {
   const { log, loadDataDir, ...settings } = options;
@@ -89,8 +92,18 @@ export async function startLocalSupabaseThread(options: LocalSupabaseThreadOptio
     ...(canDump ? { dumpDataDir: async () => new Blob([(await call({ op: 'dumpDataDir' })) as ArrayBuffer]) } : {}),
     close: () =>
       (closed ??= (async () => {
-        await call({ op: 'close' }).catch(() => undefined);
+        // A thread stuck in a statement is terminated after a bound; a failed close is reported, as in-process.
+        let timer: NodeJS.Timeout | undefined;
+        const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)));
+        let failure: unknown;
+        const answered = call({ op: 'close' }).catch((error: unknown) => {
+          // The thread's own failure to close; a thread already gone has nothing left to close.
+          if (exitedWith === undefined) failure = error;
+        });
+        await Promise.race([answered, bound]);
+        clearTimeout(timer);
         await worker.terminate();
+        if (failure !== undefined) throw failure;
       })()),
   };
 }

@@ -5,46 +5,11 @@
  * server and the Postgres socket, as a database server's own process would.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { startLocalSupabase, type LocalSupabaseOptions, type LocalSupabaseService } from './local-supabase';
-
-/** The settings the thread starts from: the host's options without its logger, a tarball to load as its bytes. */
-export type SupabaseThreadData = {
-  readonly entry: string;
-  readonly options: Omit<LocalSupabaseOptions, 'log' | 'loadDataDir'>;
-  readonly loadDataDir?: ArrayBuffer;
-};
-
-export type SupabaseThreadRequest =
-  | { readonly id: number; readonly op: 'query'; readonly sql: string; readonly params?: readonly unknown[] }
-  | { readonly id: number; readonly op: 'exec'; readonly sql: string }
-  | { readonly id: number; readonly op: 'reloadSchemaCache' | 'dumpDataDir' | 'close' };
-
-/** An error as it crosses the thread: its name, message and the database's fields (code, detail, …). */
-export type ThreadError = { readonly name: string; readonly message: string; readonly fields: Record<string, string | number | boolean> };
-
-/** What the thread's service is, without its methods. */
-export type SupabaseThreadReady = Omit<LocalSupabaseService, 'query' | 'exec' | 'reloadSchemaCache' | 'dumpDataDir' | 'close'> & {
-  readonly canDump: boolean;
-};
-
-export type SupabaseThreadMessage =
-  | { readonly log: string }
-  | { readonly ready: SupabaseThreadReady }
-  | { readonly failed: ThreadError }
-  | { readonly id: number; readonly result: unknown }
-  | { readonly id: number; readonly error: ThreadError };
+import { startLocalSupabase, type LocalSupabaseService } from './local-supabase';
+import { threadError, type SupabaseThreadData, type SupabaseThreadMessage, type SupabaseThreadRequest } from './supabase-thread-protocol';
 
 const port = parentPort!;
 const post = (message: SupabaseThreadMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
-
-function threadError(error: unknown): ThreadError {
-  if (!(error instanceof Error)) return { name: 'Error', message: String(error), fields: {} };
-  const fields: Record<string, string | number | boolean> = {};
-  for (const [key, value] of Object.entries(error)) {
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') fields[key] = value;
-  }
-  return { name: error.name, message: error.message, fields };
-}
 
 async function serve(supabase: LocalSupabaseService, request: SupabaseThreadRequest): Promise<void> {
   try {
