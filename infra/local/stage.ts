@@ -1,10 +1,11 @@
 /**
  * The local stage: one process that runs the deployed Lambdas' handlers behind an API Gateway
  * WebSocket emulator and the HTTP routes, on embedded Supabase (PGlite + a PostgREST-compatible
- * RPC server) and dynalite, each on a thread of its own as the services they stand for run apart. The stage composes the environment its Lambdas are given (as the
- * stack's `environment` does) and builds them from it; it writes nothing to `process.env`
- * (except for bundles, which read it as on Lambda: see lambda-handlers.ts), so test stages are
- * calls of this one assembler with their own options.
+ * RPC server) and dynalite, each on a thread of its own as the services they stand for run
+ * apart. The stage composes the environment its Lambdas are given (as the stack's `environment`
+ * does) and builds them from it; it writes nothing to `process.env` (except for bundles, which
+ * read it as on Lambda: see lambda-handlers.ts), so test stages are calls of this one assembler
+ * with their own options.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -21,6 +21,8 @@ export type LocalSupabaseThreadOptions = LocalSupabaseOptions;
 const CLOSE_WAIT_MS = 5000;
 
 type Pending = { resolve(result: unknown): void; reject(error: Error): void };
+
+const exitedError = (code: number): Error => new Error(`the embedded Supabase's thread exited (code ${code})`);
 type WithoutId<Request> = Request extends unknown ? Omit<Request, 'id'> : never;
 
 export async function startLocalSupabaseThread(options: LocalSupabaseThreadOptions): Promise<LocalSupabaseService> {
@@ -30,6 +32,13 @@ export async function startLocalSupabaseThread(options: LocalSupabaseThreadOptio
   const worker = new Worker(join(__dirname, '..', 'typescript-thread.cjs'), { workerData: data, transferList: tarball ? [tarball] : [] });
   const pending = new Map<number, Pending>();
   let exitedWith: number | undefined;
+  /** Takes what is owed for `id`; an idle thread does not keep the process alive, one that owes an answer does. */
+  const settle = (id: number): Pending | undefined => {
+    const request = pending.get(id);
+    pending.delete(id);
+    if (pending.size === 0) worker.unref();
+    return request;
+  };
 
   const ready = new Promise<SupabaseThreadReady>((resolve, reject) => {
     const failed = (error: Error): void => {
@@ -44,16 +53,14 @@ export async function startLocalSupabaseThread(options: LocalSupabaseThreadOptio
         worker.off('error', failed);
         return 'ready' in message ? resolve(message.ready) : reject(fromThread(message.failed));
       }
-      const request = pending.get(message.id);
-      pending.delete(message.id);
-      if (pending.size === 0) worker.unref();
+      const request = settle(message.id);
       if ('error' in message) request?.reject(fromThread(message.error));
       else request?.resolve(message.result);
     });
     worker.once('exit', (code) => {
       exitedWith = code;
       reject(new Error(`the embedded Supabase's thread exited (code ${code}) before it started`));
-      for (const request of pending.values()) request.reject(new Error(`the embedded Supabase's thread exited (code ${code})`));
+      for (const request of pending.values()) request.reject(exitedError(code));
       pending.clear();
     });
   });
@@ -67,17 +74,15 @@ export async function startLocalSupabaseThread(options: LocalSupabaseThreadOptio
   let nextId = 0;
   const call = (request: WithoutId<SupabaseThreadRequest>): Promise<unknown> =>
     new Promise((resolve, reject) => {
-      if (exitedWith !== undefined) return reject(new Error(`the embedded Supabase's thread exited (code ${exitedWith})`));
+      if (exitedWith !== undefined) return reject(exitedError(exitedWith));
       const id = nextId++;
-      // An idle thread does not keep the process alive; one that owes an answer does.
       if (pending.size === 0) worker.ref();
       pending.set(id, { resolve, reject });
       try {
         worker.postMessage({ ...request, id });
       } catch (error) {
         // A parameter that cannot be cloned (a function, say) is the caller's error; nothing is owed then.
-        pending.delete(id);
-        if (pending.size === 0) worker.unref();
+        settle(id);
         reject(error);
       }
     });
