@@ -1,7 +1,9 @@
 /**
  * `npm start`: serves the local stage until Ctrl-C. With `--ready-json` it prints one JSON
  * line with its URLs when ready (the end-to-end suite starts it that way); with `--bundles` it
- * runs the Lambdas as the stack bundles them (also LOCAL_LAMBDAS=bundles).
+ * runs the Lambdas as the stack bundles them (also LOCAL_LAMBDAS=bundles); with
+ * `--stop-with-stdin` it shuts down when its stdin ends, so a stage started by a process that
+ * dies (a test run killed from outside) does not outlive it: the kernel closes the pipe.
  */
 import { mintLocalToken } from './tokens';
 import { localSettings } from './settings';
@@ -26,6 +28,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  if (process.argv.includes('--stop-with-stdin')) {
+    process.stdin.on('end', () => stop('stdin ended')).on('error', () => stop('stdin failed'));
+    process.stdin.resume();
+  }
 
   if (readyJson) {
     process.stdout.write(`${JSON.stringify({ ready: true, httpUrl: stage.httpUrl, websocketUrl: stage.websocketUrl, supabaseUrl: stage.supabaseUrl, dbPort: stage.dbPort ?? null, dynamodbEndpoint: stage.dynamodbEndpoint, connectionsTable: stage.connectionsTable, lambdas: stage.lambdas, pid: process.pid })}\n`);

@@ -60,8 +60,13 @@ export async function spawnStageProcess({ dataDir, logFile, env = {} }: StagePro
     ...env,
   };
   // Node itself with tsx's loader (not the tsx CLI, which runs the stage in a child process of its
-  // own that a SIGKILL of the CLI would leave running): the pid held is the stage's.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts', '--ready-json'], { cwd: ROOT, env: childEnv, stdio: ['ignore', out, out] });
+  // own that a SIGKILL of the CLI would leave running): the pid held is the stage's. Its stdin is a
+  // pipe nobody writes to: when this process dies, however it dies, the pipe ends and so does the stage.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts', '--ready-json', '--stop-with-stdin'], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: ['pipe', out, out],
+  });
   closeSync(out);
   try {
     const ready = await waitForReady(logFile, offset, child);
