@@ -56,6 +56,9 @@ export function breakdown(phase: Phase, tracer: Tracer): Breakdown[] {
     add('frame sent → RPC starts (gateway, authorizer context, parse, validate)', rpc.start - sample.sentAt);
     add('RPC staff_update (postgrest-js → RPC server → PGlite)', rpc.end - rpc.start);
     add('RPC end → ACK at the sender (one post, delivery)', sample.replyAt - rpc.end);
+    add('  RPC end → ACK post starts (reply parsed and checked, frame built, SDK)', ackPost.start - rpc.end);
+    add('  ACK post (@connections, answered)', ackPost.end - ackPost.start);
+    add('  ACK post starts → ACK at the sender', sample.replyAt - ackPost.start);
     add('RPC end → org-index query starts', query.start - rpc.end);
     add('org-index query (dynalite)', query.end - query.start);
     add(`query end → last of ${posts.length - 1} broadcasts at a client (posts, delivery)`, lastArrival - query.end);
